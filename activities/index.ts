@@ -1,0 +1,2 @@
+/** Every activity factory; the worker composes them with their dependencies. */
+export { createSelfCheckActivities, type SelfCheckActivities } from './self-check';

@@ -1,0 +1,49 @@
+import { join, resolve } from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../config';
+import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { createStockflowWorker } from '../worker';
+
+/**
+ * Runs a worker until SIGINT/SIGTERM; with `embeddedServer` and no TEMPORAL_ADDRESS it first starts the dev server
+ * (state kept in STOCKFLOW_STATE_DIR) and stops it after the worker has drained. The SDK runtime turns the signals into
+ * a graceful worker shutdown (in-flight activities get STOCKFLOW_SHUTDOWN_GRACE to finish).
+ */
+export async function startCommand(opts: { embeddedServer: boolean }): Promise<void> {
+  const config = loadConfig();
+  let server: DevServer | undefined;
+  let address = config.temporal.address;
+  if (!address) {
+    if (!opts.embeddedServer) throw new Error('TEMPORAL_ADDRESS: required for `stockflow worker` (host:port)');
+    const stateDir = resolve(config.devServer.stateDir);
+    server = await startDevServer({
+      port: config.devServer.port,
+      uiPort: config.devServer.uiPort,
+      dbFilename: join(stateDir, 'temporal.db'),
+      logFile: join(stateDir, 'temporal.log'),
+      provision: { log: (line) => console.log(line) },
+    });
+    address = server.address;
+    console.log(`Temporal dev server: ${address} (CLI from ${server.cliSource}), Web UI: ${server.uiUrl}`);
+  }
+  const connection = await NativeConnection.connect({ address });
+  try {
+    const worker = await createStockflowWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      shutdownGraceTime: config.worker.shutdownGraceTime,
+    });
+    console.log(
+      `Worker ready: namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}. Ctrl-C stops.`,
+    );
+    await worker.run();
+    console.log('Worker stopped.');
+  } finally {
+    await connection.close();
+    if (server) {
+      await server.stop();
+      console.log('Temporal dev server stopped.');
+    }
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * One zod schema for every setting stockflow reads from its environment. `loadConfig` returns a typed Config or throws
+ * one ConfigError that lists every bad key, so a misconfigured deployment fails at start-up with the whole picture.
+ */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65_535);
+
+const envSchema = z.object({
+  /** A Temporal frontend to use instead of the embedded dev server (host:port). */
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'expected host:port')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  STOCKFLOW_TASK_QUEUE: z.string().min(1).default('stockflow'),
+  /** gRPC port of the embedded dev server (only used when TEMPORAL_ADDRESS is not set). */
+  STOCKFLOW_DEV_SERVER_PORT: port.default(7233),
+  /** Web UI port of the embedded dev server. */
+  STOCKFLOW_DEV_UI_PORT: port.default(8233),
+  /** Local state of `npm start` (the dev server's database); git-ignored. */
+  STOCKFLOW_STATE_DIR: z.string().min(1).default('.stockflow'),
+  /** How long a stopping worker lets in-flight activities finish before cancelling them. */
+  STOCKFLOW_SHUTDOWN_GRACE: z
+    .string()
+    .regex(/^\d+(ms|s|m)$/, 'expected a duration like 30s')
+    .default('30s'),
+});
+
+export interface Config {
+  temporal: { address?: string; namespace: string; taskQueue: string };
+  devServer: { port: number; uiPort: number; stateDir: string };
+  worker: { shutdownGraceTime: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { key: string; message: string }[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.key}: ${p.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads every setting from `env`; throws {@link ConfigError} naming each invalid key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty variables count as unset, as shells and compose files often export KEY= for "no value".
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => ({ key: i.path.join('.'), message: i.message })));
+  }
+  const e = parsed.data;
+  return {
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.STOCKFLOW_TASK_QUEUE },
+    devServer: { port: e.STOCKFLOW_DEV_SERVER_PORT, uiPort: e.STOCKFLOW_DEV_UI_PORT, stateDir: e.STOCKFLOW_STATE_DIR },
+    worker: { shutdownGraceTime: e.STOCKFLOW_SHUTDOWN_GRACE },
+  };
+}
