@@ -123,7 +123,8 @@ export async function provisionTemporalCli(options: ProvisionOptions = {}): Prom
 
   const explicit = env.TEMPORAL_CLI_PATH;
   if (explicit) {
-    if (isExecutable(explicit)) return { executable: { type: 'existing-path', path: explicit }, source: 'TEMPORAL_CLI_PATH' };
+    if (isExecutable(explicit))
+      return { executable: { type: 'existing-path', path: explicit }, source: 'TEMPORAL_CLI_PATH' };
     throw new TemporalCliNotFoundError([`TEMPORAL_CLI_PATH=${explicit}: not an executable file`]);
   }
   attempts.push('TEMPORAL_CLI_PATH: not set');
@@ -167,7 +168,9 @@ export async function provisionTemporalCli(options: ProvisionOptions = {}): Prom
 if (require.main === module) {
   provisionTemporalCli({ sdkDownload: false, log: (l) => console.error(l) })
     .then(({ executable, source }) => {
-      console.log(`Temporal CLI: ${executable.type === 'existing-path' ? executable.path : 'SDK download'} (${source})`);
+      console.log(
+        `Temporal CLI: ${executable.type === 'existing-path' ? executable.path : 'SDK download'} (${source})`,
+      );
     })
     .catch((err: Error) => {
       console.error(err.message);

@@ -1,0 +1,71 @@
+/**
+ * The local sandbox: ONE loopback HTTP server with three faces over one state, plus control endpoints.
+ *
+ *   /whippy/api/v1/...     Whippy Ware stock API
+ *   /omnitron/api/v1/...   Omnitron (token auth)
+ *   /trendyol/...          Trendyol-shaped asynchronous marketplace
+ *   /shopify/...           Shopify-shaped synchronous marketplace (GraphQL inventorySetQuantities)
+ *   /control/...           seed, bulk stock changes, channel holdings, faults, rate limits, stats, reset
+ *
+ * `stockflow sandbox` runs it standalone; tests start it in-process on port 0.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { controlRoutes } from './control-routes';
+import type { Face } from './faults';
+import { marketplaceRoutes } from './marketplace-routes';
+import { omnitronRoutes } from './omnitron-routes';
+import { SandboxState, type SandboxStateOptions } from './state';
+import { whippyRoutes } from './whippy-routes';
+
+export interface SandboxOptions extends SandboxStateOptions {
+  /** Loopback only by default; the sandbox is never meant to face a network. */
+  host?: string;
+  /** 0 = any free port. */
+  port?: number;
+}
+
+export interface Sandbox {
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** Base URLs the clients take. */
+  urls: { omnitron: string; whippy: string; trendyol: string; shopify: string; control: string };
+  state: SandboxState;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const state = new SandboxState(options);
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024 * 1024, keepAliveTimeout: 65_000 });
+
+  const face = (name: Face, prefix: string, plugin: ReturnType<typeof whippyRoutes>) =>
+    app.register(
+      async (scope) => {
+        scope.addHook('onRequest', state.faults.hook(name));
+        await scope.register(plugin);
+      },
+      { prefix },
+    );
+  await face('whippy', '/whippy', whippyRoutes(state));
+  await face('omnitron', '/omnitron', omnitronRoutes(state));
+  await face('marketplace', '/', marketplaceRoutes(state));
+  await app.register(controlRoutes(state), { prefix: '/control' });
+
+  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+  const address = app.server.address();
+  if (!address || typeof address !== 'object') throw new Error('sandbox did not bind a TCP port');
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  return {
+    url,
+    urls: {
+      omnitron: `${url}/omnitron/api/v1/`,
+      whippy: `${url}/whippy/api/v1/`,
+      trendyol: `${url}/trendyol/`,
+      shopify: `${url}/shopify/`,
+      control: `${url}/control/`,
+    },
+    state,
+    app,
+    close: () => app.close(),
+  };
+}
