@@ -10,8 +10,10 @@
  * `stockflow sandbox` runs it standalone; tests start it in-process on port 0.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { catalogControlRoutes } from './catalog-control-routes';
 import { controlRoutes } from './control-routes';
 import type { Face } from './faults';
+import { marketplaceControlRoutes } from './marketplace-control-routes';
 import { marketplaceRoutes } from './marketplace-routes';
 import { omnitronRoutes } from './omnitron-routes';
 import { SandboxState, type SandboxStateOptions } from './state';
@@ -50,6 +52,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   await face('omnitron', '/omnitron', omnitronRoutes(state));
   await face('marketplace', '/', marketplaceRoutes(state));
   await app.register(controlRoutes(state), { prefix: '/control' });
+  await app.register(catalogControlRoutes(state), { prefix: '/control' });
+  await app.register(marketplaceControlRoutes(state), { prefix: '/control/marketplace' });
 
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();
