@@ -3,11 +3,13 @@
  * `stockflow`: one binary with subcommands.
  *   start   the whole local stack: embedded Temporal dev server (unless TEMPORAL_ADDRESS is set) and a worker
  *   worker  a worker only, against the configured Temporal (scale out by running more of these)
+ *   sandbox the local stand-in for Omnitron, Whippy Ware and the marketplaces
  *   check   run the self-check workflow against the configured stack and print what answered
  */
 import { Command } from 'commander';
 import { startCommand } from './start';
 import { checkCommand } from './check';
+import { sandboxCommand } from './sandbox';
 
 const program = new Command()
   .name('stockflow')
@@ -23,6 +25,13 @@ program
   .command('worker')
   .description('run a worker against the configured Temporal (TEMPORAL_ADDRESS); run more of these to scale out')
   .action(() => startCommand({ embeddedServer: false }));
+
+program
+  .command('sandbox')
+  .description('run the local sandbox (Omnitron + Whippy Ware + marketplace) on loopback until Ctrl-C')
+  .option('--port <port>', 'port to listen on', '8090')
+  .option('--host <host>', 'address to bind (keep it on loopback)', '127.0.0.1')
+  .action((opts: { port: string; host: string }) => sandboxCommand(opts));
 
 program
   .command('check')

@@ -1,7 +1,9 @@
 import { join, resolve } from 'node:path';
+import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { createStockflowWorker } from '../worker';
 
 /**
@@ -24,7 +26,16 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
       provision: { log: (line) => console.log(line) },
     });
     address = server.address;
-    console.log(`Temporal dev server: ${address} (CLI from ${server.cliSource}), Web UI: ${server.uiUrl}`);
+    console.log(`Temporal dev server: ${address} (pid ${server.pid ?? '?'}, CLI from ${server.cliSource})`);
+    console.log(`Temporal Web UI: ${server.uiUrl}`);
+  } else {
+    const admin = await Connection.connect({ address });
+    try {
+      const added = await ensureSearchAttributes(admin, config.temporal.namespace);
+      if (added.length > 0) console.log(`Registered search attributes: ${added.join(', ')}`);
+    } finally {
+      await admin.close();
+    }
   }
   const connection = await NativeConnection.connect({ address });
   try {

@@ -1,0 +1,82 @@
+/**
+ * `npm start`'s entry point as a user runs it: a child process with the dev server and a worker, reachable Web UI, a
+ * workflow run through `stockflow check`, then Ctrl-C (SIGINT) and nothing left running. Runs the built CLI (dist/),
+ * which `npm test` builds first (pretest).
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from '../../src/temporal/dev-server';
+
+const root = join(__dirname, '..', '..');
+const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const run = promisify(execFile);
+
+/** Pids of live processes whose command line mentions `needle` (here: this test's private state directory). */
+function processesMentioning(needle: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle);
+      } catch {
+        return false; // exited while we looked
+      }
+    })
+    .map(Number);
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms; output:\n${seen}`)), timeoutMs);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = seen.match(pattern);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited (${code}) before ${pattern}; output:\n${seen}`)));
+  });
+}
+
+test('stockflow start runs dev server + UI + worker and stops cleanly on SIGINT', async () => {
+  expect(existsSync(cli)).toBe(true);
+  const stateDir = mkdtempSync(join(tmpdir(), 'stockflow-start-'));
+  const [port, uiPort] = [await freePort(), await freePort()];
+  const env = {
+    ...process.env,
+    STOCKFLOW_STATE_DIR: stateDir,
+    STOCKFLOW_DEV_SERVER_PORT: String(port),
+    STOCKFLOW_DEV_UI_PORT: String(uiPort),
+    STOCKFLOW_SHUTDOWN_GRACE: '2s',
+  };
+  const child = spawn(process.execPath, [cli, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const ready = waitForLine(child, /Worker ready/, 90_000);
+    const [, serverPid] = await waitForLine(child, /Temporal dev server: \S+ \(pid (\d+)/, 90_000);
+    await ready;
+    expect(processesMentioning(stateDir)).toEqual([Number(serverPid)]); // the dev server, with its database here
+
+    const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
+    expect(ui.status).toBe(200);
+
+    const { stdout } = await run(process.execPath, [cli, 'check', '--wait', '100ms'], { env });
+    const result = JSON.parse(stdout) as { releasedEarly: boolean; worker: { taskQueue: string } };
+    expect(result.worker.taskQueue).toBe('stockflow');
+
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect(processesMentioning(stateDir)).toEqual([]);
+    expect(existsSync(join(stateDir, 'temporal.db'))).toBe(true); // state persisted for the next start
+  } finally {
+    child.kill('SIGKILL');
+    for (const pid of processesMentioning(stateDir)) process.kill(pid, 'SIGKILL');
+  }
+});
