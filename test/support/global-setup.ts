@@ -7,7 +7,10 @@ import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { WORKFLOWS_PATH } from '../../src/worker';
 import { TEST_TEMPORAL_ADDRESS, TEST_TEMPORAL_CLI, TEST_WORKFLOW_BUNDLE } from './shared-env';
 
-/** Starts one dev server and bundles the workflows once; test files read both from the environment. */
+/**
+ * jest global setup (configured in package.json): starts ONE Temporal dev server and bundles the workflows ONCE for
+ * the whole run; test files read both from the environment (test/support/temporal.ts). Tests run 2 files at a time.
+ */
 export default async function globalSetup(): Promise<void> {
   const log = (line: string) => process.stderr.write(`[global-setup] ${line}\n`);
   const cli = await provisionTemporalCli({ log });
