@@ -1,12 +1,354 @@
-/** STUB — to be written: Trendyol-shaped async batches and Shopify inventory per channel account. */
-export interface MarketplaceOptions {
+/**
+ * What the sandbox marketplaces hold: a Trendyol-shaped seller account (async batches over barcodes) and a
+ * Shopify-shaped shop (inventory levels per inventory item and location). Everything lives in Maps and is computed on
+ * request, with no timers: a Trendyol batch completes when it is read after its due time, and batches complete strictly
+ * in acceptance order, so a later batch is never overtaken by an earlier one.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+
+/** Settings changeable at run time (`PUT /control/marketplace/options`). */
+export const marketplaceTunablesSchema = z.object({
   /** How long an accepted Trendyol batch stays IN_PROGRESS. */
-  batchDelayMs?: number;
+  batchDelayMs: z.number().int().min(0).default(2_000),
   /** Trendyol rejects the same body again within this window (15 min in production). */
-  repeatWindowMs?: number;
+  repeatWindowMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(15 * 60_000),
+  /** Shopify locations gid://shopify/Location/1..n exist. */
+  shopifyLocations: z.number().int().min(1).default(3),
+  /** Shopify cost bucket: size and points restored a second; each mutation costs {@link SHOPIFY_MUTATION_COST}. */
+  shopifyMaximumAvailable: z.number().min(0).default(2_000),
+  shopifyRestoreRate: z.number().positive().default(100),
+});
+export type MarketplaceTunables = z.infer<typeof marketplaceTunablesSchema>;
+
+export interface MarketplaceCredentials {
+  trendyol: { sellerId: string; apiKey: string; apiSecret: string };
+  shopify: { accessToken: string };
+}
+
+/** What the sandbox accepts unless told otherwise; tests and the standalone sandbox configure adapters with these. */
+export const SANDBOX_MARKETPLACE_CREDENTIALS: MarketplaceCredentials = {
+  trendyol: { sellerId: '100200', apiKey: 'sandbox-trendyol-key', apiSecret: 'sandbox-trendyol-secret' },
+  shopify: { accessToken: 'shpat_sandbox_token' },
+};
+
+export interface MarketplaceOptions extends Partial<MarketplaceTunables> {
+  credentials?: MarketplaceCredentials;
+}
+
+export const TRENDYOL_MAX_QUANTITY = 20_000;
+const SHOPIFY_MAX_QUANTITY = 1_000_000_000;
+export const SHOPIFY_MUTATION_COST = 10;
+/** Trendyol keeps batch results for 4 hours; after that the batch id is unknown (404). */
+const BATCH_RETENTION_MS = 4 * 3_600_000;
+
+export interface Listing {
+  sku: string;
+  barcode: string;
+  inventoryItemId: string;
+}
+
+export interface MarketplaceStats {
+  requests: number;
+  batchesAccepted: number;
+  batchesCompleted: number;
+  repeatedBodyRejections: number;
+  itemFailures: number;
+  shopifyMutations: number;
+  shopifyThrottled: number;
+}
+
+const emptyStats = (): MarketplaceStats => ({
+  requests: 0,
+  batchesAccepted: 0,
+  batchesCompleted: 0,
+  repeatedBodyRejections: 0,
+  itemFailures: 0,
+  shopifyMutations: 0,
+  shopifyThrottled: 0,
+});
+
+export interface TrendyolRequestItem {
+  barcode: string;
+  quantity: number;
+  salePrice?: number;
+  listPrice?: number;
+}
+
+export interface TrendyolItemResult {
+  requestItem: TrendyolRequestItem;
+  status: 'SUCCESS' | 'FAILED';
+  failureReasons: string[];
+}
+
+interface TrendyolBatch {
+  id: string;
+  createdAt: number;
+  dueAt: number;
+  items: TrendyolRequestItem[];
+  results?: TrendyolItemResult[];
+  completedAt?: number;
+}
+
+/** Trendyol's own words for a repeated body (Turkish in production). */
+export const TRENDYOL_REPEAT_MESSAGE = '15 dakika boyunca aynı isteği tekrarlı olarak atamazsınız!';
+
+export interface ShopifyQuantityRow {
+  inventoryItemId: string;
+  locationId: string;
+  quantity: number;
+  changeFromQuantity?: number | null;
+}
+
+export interface ShopifyUserError {
+  code: string;
+  field: string[];
+  message: string;
 }
 
 export class MarketplaceState {
-  constructor(readonly options: MarketplaceOptions = {}) {}
-  reset(): void {}
+  readonly credentials: MarketplaceCredentials;
+  private tunables: MarketplaceTunables;
+  private counters = emptyStats();
+  private readonly skuByBarcode = new Map<string, string>();
+  private readonly trendyolQuantities = new Map<string, number>();
+  private readonly batches = new Map<string, TrendyolBatch>();
+  /** Accepted, not yet completed batches in acceptance order. */
+  private inProgress: TrendyolBatch[] = [];
+  /** sha1 of seller + body -> acceptance time; insertion order is time order, so expiry prunes from the front. */
+  private readonly recentBodies = new Map<string, number>();
+  private readonly inventoryItems = new Set<string>();
+  /** inventory item -> location -> available */
+  private readonly levels = new Map<string, Map<string, number>>();
+  private bucket: { available: number; at: number };
+  private adjustmentGroups = 0;
+
+  constructor(private readonly initial: MarketplaceOptions = {}) {
+    this.credentials = initial.credentials ?? SANDBOX_MARKETPLACE_CREDENTIALS;
+    // zod strips `credentials`, leaving the tunables.
+    this.tunables = marketplaceTunablesSchema.parse(initial);
+    this.bucket = { available: this.tunables.shopifyMaximumAvailable, at: Date.now() };
+  }
+
+  get options(): MarketplaceTunables {
+    return { ...this.tunables };
+  }
+
+  setOptions(changes: Partial<MarketplaceTunables>): MarketplaceTunables {
+    this.tunables = marketplaceTunablesSchema.parse({ ...this.tunables, ...changes });
+    this.bucket = { available: this.tunables.shopifyMaximumAvailable, at: Date.now() };
+    return this.options;
+  }
+
+  /** Which products exist: Trendyol knows their barcodes, Shopify their inventory items. */
+  addListings(listings: readonly Listing[]): void {
+    for (const listing of listings) {
+      this.skuByBarcode.set(listing.barcode, listing.sku);
+      this.inventoryItems.add(listing.inventoryItemId);
+    }
+  }
+
+  reset(): void {
+    this.tunables = marketplaceTunablesSchema.parse(this.initial);
+    this.counters = emptyStats();
+    this.skuByBarcode.clear();
+    this.trendyolQuantities.clear();
+    this.batches.clear();
+    this.inProgress = [];
+    this.recentBodies.clear();
+    this.inventoryItems.clear();
+    this.levels.clear();
+    this.bucket = { available: this.tunables.shopifyMaximumAvailable, at: Date.now() };
+    this.adjustmentGroups = 0;
+  }
+
+  countRequest(): void {
+    this.counters.requests++;
+  }
+
+  stats(): MarketplaceStats {
+    this.settle(Date.now());
+    return { ...this.counters };
+  }
+
+  // ---- Trendyol ----
+
+  /** Accepts a batch, or answers 'repeated' when the same seller sent the same body within the repeat window. */
+  acceptTrendyolBatch(
+    sellerId: string,
+    items: TrendyolRequestItem[],
+    now = Date.now(),
+  ): { batchRequestId: string } | 'repeated' {
+    this.settle(now);
+    this.forgetBodiesBefore(now - this.tunables.repeatWindowMs);
+    const key = createHash('sha1').update(sellerId).update('\0').update(JSON.stringify(items)).digest('hex');
+    if (this.recentBodies.has(key)) {
+      this.counters.repeatedBodyRejections++;
+      return 'repeated';
+    }
+    this.recentBodies.set(key, now);
+    const batch: TrendyolBatch = {
+      id: `${randomUUID()}-${Math.floor(now / 1000)}`,
+      createdAt: now,
+      dueAt: now + this.tunables.batchDelayMs,
+      items,
+    };
+    this.batches.set(batch.id, batch);
+    this.inProgress.push(batch);
+    this.counters.batchesAccepted++;
+    this.settle(now);
+    return { batchRequestId: batch.id };
+  }
+
+  /** The batch as Trendyol's batch-requests endpoint shows it, or undefined when unknown. */
+  trendyolBatch(id: string, now = Date.now()) {
+    this.settle(now);
+    const batch = this.batches.get(id);
+    if (!batch) return undefined;
+    const results = batch.results ?? [];
+    return {
+      batchRequestId: batch.id,
+      status: batch.results ? 'COMPLETED' : 'IN_PROGRESS',
+      creationDate: batch.createdAt,
+      lastModification: batch.completedAt ?? batch.createdAt,
+      sourceType: 'API',
+      itemCount: batch.items.length,
+      failedItemCount: results.filter((r) => r.status === 'FAILED').length,
+      batchRequestType: 'ProductInventoryUpdate',
+      items: results,
+    };
+  }
+
+  /** barcode -> last applied quantity; only the given barcodes when a list is passed. */
+  trendyolQuantitiesOf(barcodes?: readonly string[]): Record<string, number> {
+    this.settle(Date.now());
+    if (!barcodes) return Object.fromEntries(this.trendyolQuantities);
+    return Object.fromEntries(
+      barcodes.flatMap((b) => {
+        const quantity = this.trendyolQuantities.get(b);
+        return quantity === undefined ? [] : [[b, quantity] as const];
+      }),
+    );
+  }
+
+  /** Completes due batches from the front of the queue only: a later batch waits for every earlier one. */
+  private settle(now: number): void {
+    let done = 0;
+    for (const batch of this.inProgress) {
+      if (batch.dueAt > now) break;
+      batch.results = batch.items.map((item) => this.applyTrendyolItem(item));
+      batch.completedAt = now;
+      this.counters.batchesCompleted++;
+      done++;
+    }
+    if (done > 0) this.inProgress = this.inProgress.slice(done);
+    // Map order is acceptance order, and batches complete in that order: expired ones sit at the front.
+    for (const [id, batch] of this.batches) {
+      if (batch.completedAt === undefined || batch.completedAt > now - BATCH_RETENTION_MS) break;
+      this.batches.delete(id);
+    }
+  }
+
+  private applyTrendyolItem(item: TrendyolRequestItem): TrendyolItemResult {
+    const reason = !this.skuByBarcode.has(item.barcode)
+      ? `Barkod bulunamadı: ${item.barcode} (no product with this barcode)`
+      : item.quantity > TRENDYOL_MAX_QUANTITY
+        ? `Stok adedi ${TRENDYOL_MAX_QUANTITY} değerinden büyük olamaz (quantity exceeds ${TRENDYOL_MAX_QUANTITY})`
+        : item.quantity < 0
+          ? 'Stok adedi negatif olamaz (quantity cannot be negative)'
+          : undefined;
+    if (reason) {
+      this.counters.itemFailures++;
+      return { requestItem: item, status: 'FAILED', failureReasons: [reason] };
+    }
+    this.trendyolQuantities.set(item.barcode, item.quantity);
+    return { requestItem: item, status: 'SUCCESS', failureReasons: [] };
+  }
+
+  private forgetBodiesBefore(cutoff: number): void {
+    for (const [key, at] of this.recentBodies) {
+      if (at > cutoff) break;
+      this.recentBodies.delete(key);
+    }
+  }
+
+  // ---- Shopify ----
+
+  get shopifyLocationIds(): string[] {
+    return Array.from({ length: this.tunables.shopifyLocations }, (_, i) => `gid://shopify/Location/${i + 1}`);
+  }
+
+  /**
+   * Takes a mutation's cost from the leaky bucket; answers the bucket state for `extensions.cost`, with
+   * `throttled` when the bucket lacks the cost (then nothing is taken, as Shopify does).
+   */
+  takeShopifyCost(now = Date.now()): { throttled: boolean; currentlyAvailable: number } {
+    const { shopifyMaximumAvailable: max, shopifyRestoreRate: rate } = this.tunables;
+    this.bucket.available = Math.min(max, this.bucket.available + ((now - this.bucket.at) / 1000) * rate);
+    this.bucket.at = now;
+    if (this.bucket.available < SHOPIFY_MUTATION_COST) {
+      this.counters.shopifyThrottled++;
+      return { throttled: true, currentlyAvailable: Math.floor(this.bucket.available) };
+    }
+    this.bucket.available -= SHOPIFY_MUTATION_COST;
+    return { throttled: false, currentlyAvailable: Math.floor(this.bucket.available) };
+  }
+
+  /** inventorySetQuantities: all rows are checked first; any userError and nothing is applied (all-or-nothing). */
+  setShopifyQuantities(rows: readonly ShopifyQuantityRow[]): { userErrors: ShopifyUserError[]; groupId?: string } {
+    this.counters.shopifyMutations++;
+    const locations = new Set(this.shopifyLocationIds);
+    const seen = new Set<string>();
+    const userErrors: ShopifyUserError[] = [];
+    rows.forEach((row, index) => {
+      const error = (code: string, field: string, message: string) =>
+        userErrors.push({ code, field: ['input', 'quantities', String(index), field], message });
+      const pair = `${row.inventoryItemId}\0${row.locationId}`;
+      if (!this.inventoryItems.has(row.inventoryItemId)) {
+        error('INVALID_INVENTORY_ITEM', 'inventoryItemId', 'The specified inventory item could not be found.');
+      } else if (!locations.has(row.locationId)) {
+        error('INVALID_LOCATION', 'locationId', 'The specified location could not be found.');
+      } else if (seen.has(pair)) {
+        error(
+          'NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR',
+          'inventoryItemId',
+          'The combination of inventoryItemId and locationId must be unique.',
+        );
+      } else if (row.quantity < 0) {
+        error('INVALID_QUANTITY_NEGATIVE', 'quantity', "The quantity can't be negative.");
+      } else if (row.quantity > SHOPIFY_MAX_QUANTITY) {
+        error('INVALID_QUANTITY_TOO_HIGH', 'quantity', "The total quantity can't be higher than 1,000,000,000.");
+      } else if (typeof row.changeFromQuantity === 'number' && row.changeFromQuantity !== this.level(row)) {
+        error(
+          'CHANGE_FROM_QUANTITY_STALE',
+          'changeFromQuantity',
+          'The changeFromQuantity value does not match persisted value.',
+        );
+      }
+      seen.add(pair);
+    });
+    if (userErrors.length > 0) {
+      this.counters.itemFailures += new Set(userErrors.map((e) => e.field[2])).size;
+      return { userErrors };
+    }
+    for (const row of rows) {
+      let byLocation = this.levels.get(row.inventoryItemId);
+      if (!byLocation) this.levels.set(row.inventoryItemId, (byLocation = new Map()));
+      byLocation.set(row.locationId, row.quantity);
+    }
+    return { userErrors, groupId: `gid://shopify/InventoryAdjustmentGroup/${++this.adjustmentGroups}` };
+  }
+
+  /** inventory item -> { location gid -> available } */
+  shopifyQuantities(): Record<string, Record<string, number>> {
+    return Object.fromEntries([...this.levels].map(([item, byLocation]) => [item, Object.fromEntries(byLocation)]));
+  }
+
+  private level(row: ShopifyQuantityRow): number {
+    return this.levels.get(row.inventoryItemId)?.get(row.locationId) ?? 0;
+  }
 }

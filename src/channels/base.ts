@@ -1,0 +1,109 @@
+/**
+ * What every channel adapter shares: the item-count guard, local refusal of items no channel can accept, and the one
+ * way to make an HTTP call that yields both the parsed body and the {@link ChannelExchange} for error reports.
+ */
+import type { AxiosInstance } from 'axios';
+import { ResponseValidationError } from '../http/errors';
+import type {
+  BatchCheck,
+  ChannelAdapter,
+  ChannelDescriptor,
+  ChannelExchange,
+  ChannelItem,
+  ItemResult,
+  SendOutcome,
+} from './port';
+
+export abstract class BaseChannelAdapter implements ChannelAdapter {
+  constructor(readonly descriptor: ChannelDescriptor) {}
+
+  /** Both marketplaces set absolute quantities, so an insert is sent exactly like an update. */
+  sendUpdatedStocks(items: readonly ChannelItem[]): Promise<SendOutcome> {
+    return this.sendChecked(items);
+  }
+
+  sendInsertedStocks(items: readonly ChannelItem[]): Promise<SendOutcome> {
+    return this.sendChecked(items);
+  }
+
+  abstract checkBatch(remoteBatchId: string): Promise<BatchCheck>;
+
+  /** Sends items that passed {@link refusal}; `refused` are already failed and belong in the outcome. */
+  protected abstract send(items: readonly ChannelItem[], refused: ItemResult[]): Promise<SendOutcome>;
+
+  /**
+   * Why an item can never be accepted by the channel, or undefined. Only what no channel configuration could accept
+   * (a negative or fractional quantity, no remote id) is refused here; everything else, the quantity ceiling
+   * included, is left to the channel, whose per-item verdict is the truth Omnitron should see.
+   */
+  protected refusal(item: ChannelItem): string | undefined {
+    if (!item.remoteId) return 'no remote id: the product has no id on this channel';
+    if (!Number.isInteger(item.quantity) || item.quantity < 0) {
+      return `quantity ${item.quantity} is not a non-negative integer`;
+    }
+    return undefined;
+  }
+
+  private async sendChecked(items: readonly ChannelItem[]): Promise<SendOutcome> {
+    const max = this.descriptor.limits.itemsPerRequest;
+    if (items.length > max) {
+      // A caller bug (it must chunk by limits.itemsPerRequest), not a runtime condition worth retrying.
+      throw new RangeError(`${this.descriptor.name}: ${items.length} items in one send, at most ${max} allowed`);
+    }
+    const valid: ChannelItem[] = [];
+    const refused: ItemResult[] = [];
+    for (const item of items) {
+      const reason = this.refusal(item);
+      if (reason === undefined) valid.push(item);
+      else refused.push(failedResult(item, reason));
+    }
+    if (valid.length === 0) return { mode: 'sync', results: refused, exchanges: [] };
+    return this.send(valid, refused);
+  }
+}
+
+export function failedResult(item: ChannelItem, message: string): ItemResult {
+  return {
+    remoteId: item.remoteId,
+    sku: item.sku,
+    ...(item.warehouseCode === undefined ? {} : { warehouseCode: item.warehouseCode }),
+    status: 'failed',
+    message,
+  };
+}
+
+export interface JsonExchange {
+  data: unknown;
+  exchange: ChannelExchange;
+}
+
+/**
+ * One JSON call on a client from createHttpClient (so failures are already mapped). The body is serialised here and
+ * the response read as text, so the exchange holds exactly the bytes that went over the wire.
+ */
+export async function callJson(
+  http: AxiosInstance,
+  request: { method: 'GET' | 'POST'; path: string; body?: unknown; what: string },
+): Promise<JsonExchange> {
+  const requestBody = request.body === undefined ? '' : JSON.stringify(request.body);
+  const response = await http.request<string>({
+    method: request.method,
+    url: request.path,
+    data: request.body === undefined ? undefined : requestBody,
+    headers: request.body === undefined ? undefined : { 'Content-Type': 'application/json' },
+    responseType: 'text',
+  });
+  const responseBody = typeof response.data === 'string' ? response.data : JSON.stringify(response.data);
+  const exchange: ChannelExchange = {
+    method: request.method,
+    url: http.getUri({ url: request.path }),
+    requestBody,
+    status: response.status,
+    responseBody,
+  };
+  try {
+    return { data: JSON.parse(responseBody) as unknown, exchange };
+  } catch {
+    throw new ResponseValidationError(request.what, [{ path: '', message: 'body is not JSON' }]);
+  }
+}

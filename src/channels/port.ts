@@ -1,0 +1,84 @@
+/**
+ * The ChannelAdapter port: what the send and check flows need from a marketplace, and nothing else. The descriptor is
+ * data (the flows read `mode` to decide between processing results at once and polling a remote batch, and `limits`
+ * to size pages and pace calls), so a new marketplace is a new adapter plus a registry entry, never a new flow.
+ */
+
+export type ChannelMode = 'sync' | 'async';
+
+export interface ChannelLimits {
+  /** Most items one send may carry; the caller chunks, the adapter refuses more (a RangeError: a caller bug). */
+  itemsPerRequest: number;
+  /** Calls a second the caller should not exceed (the channel bans or throttles bursts). */
+  requestsPerSecond: number;
+  /** Highest quantity the channel accepts; informational: the channel itself judges and fails the item. */
+  maxQuantity: number;
+}
+
+export interface ChannelDescriptor {
+  readonly name: string;
+  readonly mode: ChannelMode;
+  /** Whether items carry a warehouse code (extra stock lists map to channel warehouses/locations). */
+  readonly hasWarehouses: boolean;
+  readonly limits: ChannelLimits;
+}
+
+export interface ChannelItem {
+  sku: string;
+  /** The channel's id for the item: Trendyol barcode, Shopify inventory item gid. */
+  remoteId: string;
+  /** Absolute salable quantity. */
+  quantity: number;
+  /** Channel warehouse (Shopify location gid); only for channels with warehouses. */
+  warehouseCode?: string;
+  price?: number;
+}
+
+/**
+ * One item's outcome. `remoteId` is always present (it is what the channel reports back); `sku` only when the adapter
+ * knows it: an asynchronous channel's batch result names barcodes, not our skus, so check results are matched by
+ * remote id.
+ */
+export interface ItemResult {
+  remoteId: string;
+  sku?: string;
+  warehouseCode?: string;
+  status: 'success' | 'failed';
+  message?: string;
+}
+
+/**
+ * One HTTP call as the caller writes it into an Omnitron error report ("METHOD-url-body" and the raw response). Built
+ * from the body and URL only: headers (Basic auth, access tokens) never enter it.
+ */
+export interface ChannelExchange {
+  method: string;
+  url: string;
+  requestBody: string;
+  status: number;
+  responseBody: string;
+}
+
+/**
+ * The answer to a send. Items the adapter refused locally (what the channel could never accept) come back as failed
+ * results without being sent; when nothing is left to send, even an asynchronous adapter answers `sync` with those
+ * results and no exchange (there is no remote batch to wait for). `exchanges` lists every call made, in order.
+ */
+export type SendOutcome =
+  | { mode: 'sync'; results: ItemResult[]; exchanges: ChannelExchange[] }
+  | { mode: 'async'; remoteBatchId: string; rejected: ItemResult[]; exchanges: ChannelExchange[] };
+
+export type BatchCheck = ({ state: 'pending' } | { state: 'done'; results: ItemResult[] }) & {
+  exchanges: ChannelExchange[];
+};
+
+/**
+ * Transport failures are thrown as the http/errors hierarchy (429 -> RateLimitedError with the channel's delay, 5xx
+ * and timeouts retryable, other 4xx ClientRequestError); nothing is retried here, Temporal retries the activity.
+ */
+export interface ChannelAdapter {
+  readonly descriptor: ChannelDescriptor;
+  sendUpdatedStocks(items: readonly ChannelItem[]): Promise<SendOutcome>;
+  sendInsertedStocks(items: readonly ChannelItem[]): Promise<SendOutcome>;
+  checkBatch(remoteBatchId: string): Promise<BatchCheck>;
+}
