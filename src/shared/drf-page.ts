@@ -1,0 +1,29 @@
+/** The DRF page envelope both Omnitron and Whippy Ware answer lists with: `{count, next, previous, results}`. */
+import { z } from 'zod';
+
+export function drfPageSchema<T extends z.ZodType>(item: T) {
+  return z.object({
+    count: z.number().int().nonnegative(),
+    next: z.string().nullable(),
+    previous: z.string().nullable(),
+    results: z.array(item),
+  });
+}
+
+export interface DrfPage<T> {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
+/** Reads page 1, 2, ... until a page has no `next` (or no results). */
+export async function* iteratePages<T>(
+  fetchPage: (page: number) => Promise<{ next: string | null; results: T[] }>,
+): AsyncGenerator<T> {
+  for (let page = 1; ; page++) {
+    const answer = await fetchPage(page);
+    yield* answer.results;
+    if (answer.next === null || answer.results.length === 0) return;
+  }
+}
