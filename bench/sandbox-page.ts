@@ -2,7 +2,7 @@
  * Sandbox page latency at catalogue scale: seeds 1,000,000 SKUs in-process, then times real HTTP calls over loopback
  * through the clients — pages of 1,000 of Omnitron `updates/` and `inserts/` and Whippy Ware `stocks/`.
  *
- *   npx tsc -p tsconfig.json --outDir /tmp/stockflow-bench && node /tmp/stockflow-bench/bench/sandbox-page.js [skus]
+ *   npm run bench:sandbox [-- skus]
  */
 import { performance } from 'node:perf_hooks';
 import { OmnitronClient } from '../src/omnitron/client';

@@ -31,7 +31,8 @@ program
   .description('run the local sandbox (Omnitron + Whippy Ware + marketplace) on loopback until Ctrl-C')
   .option('--port <port>', 'port to listen on', '8090')
   .option('--host <host>', 'address to bind (keep it on loopback)', '127.0.0.1')
-  .action((opts: { port: string; host: string }) => sandboxCommand(opts));
+  .option('--skus <n>', 'seed a demo catalogue of this many SKUs (0: start empty, seed via POST /control/seed)', '1000')
+  .action((opts: { port: string; host: string; skus: string }) => sandboxCommand(opts));
 
 program
   .command('check')

@@ -167,6 +167,14 @@ export interface SeedOptions {
 class ChannelStockList {
   /** Quantity last sent successfully per SKU index; -1 = never. */
   sent: Int32Array;
+  /**
+   * Quantity whose delivery last FAILED per SKU index (-1 = none): a stock processed and failed in a `done` batch
+   * (unknown at the channel, no price, ...) stays out of `inserts/`/`updates/` until its quantity changes again, the
+   * way an integration action's version_date marks a version as handled. Without this a flow that pages "until empty"
+   * would fetch the same permanent failures forever. A batch that goes `fail` (the run broke) records nothing: its
+   * objects come back at once.
+   */
+  failed: Int32Array;
   readonly inserts = new Set<number>();
   readonly updates = new Set<number>();
   /** Committed into a batch that is not done/fail yet. */
@@ -174,13 +182,18 @@ class ChannelStockList {
 
   constructor(capacity: number) {
     this.sent = new Int32Array(capacity).fill(-1);
+    this.failed = new Int32Array(capacity).fill(-1);
   }
 
   ensure(size: number): void {
     if (size <= this.sent.length) return;
-    const next = new Int32Array(Math.max(size, this.sent.length * 2)).fill(-1);
-    next.set(this.sent);
-    this.sent = next;
+    const grow = (old: Int32Array) => {
+      const next = new Int32Array(Math.max(size, old.length * 2)).fill(-1);
+      next.set(old);
+      return next;
+    };
+    this.sent = grow(this.sent);
+    this.failed = grow(this.failed);
   }
 }
 
@@ -419,7 +432,8 @@ export class CatalogState {
   private classify(pending: ChannelStockList, listOrdinal: number, skuIndex: number): void {
     const aggregate = pending.hidden.has(skuIndex) ? undefined : this.aggregate(listOrdinal, skuIndex);
     const sent = pending.sent[skuIndex] ?? -1;
-    const target = !aggregate ? null : sent < 0 ? 'inserts' : sent !== aggregate.stock ? 'updates' : null;
+    const quiet = !aggregate || pending.failed[skuIndex] === aggregate.stock;
+    const target = quiet ? null : sent < 0 ? 'inserts' : sent !== aggregate.stock ? 'updates' : null;
     if (target !== 'inserts') pending.inserts.delete(skuIndex);
     if (target !== 'updates') pending.updates.delete(skuIndex);
     if (target) pending[target].add(skuIndex);
@@ -773,7 +787,8 @@ export class CatalogState {
   /**
    * done (`reported` given): each committed object succeeds unless it carries a failed_reason_type or is missing from
    * the report (an object nobody reported on was not sent); successes count as sent with their committed quantity.
-   * fail (`reported` undefined): every object's action becomes error. Either way the objects reappear in fetches.
+   * fail (`reported` undefined): every object's action becomes error and reappears in fetches at once; an object that
+   * failed in a done batch reappears only once its quantity changes (see ChannelStockList.failed).
    */
   private finish(batch: BatchRequest, reported: BatchObjectUpdate[] | undefined): void {
     const byPk = new Map((reported ?? []).map((o) => [o.pk, o]));
@@ -792,7 +807,9 @@ export class CatalogState {
       if (!decoded) continue;
       const [listOrdinal, skuIndex] = decoded;
       const pending = this.channelList(batch.channel, listOrdinal);
-      if (success) pending.sent[skuIndex] = batch.committed.get(object.pk) ?? 0;
+      const committedQuantity = batch.committed.get(object.pk) ?? 0;
+      if (success) pending.sent[skuIndex] = committedQuantity;
+      pending.failed[skuIndex] = reported && !success ? committedQuantity : -1;
       if (pending.hidden.get(skuIndex) === batch.pk) pending.hidden.delete(skuIndex);
       this.classify(pending, listOrdinal, skuIndex);
       const previous = this.actionOf(batch.channel, 'productstock', object.pk);

@@ -110,9 +110,13 @@ test('full batch life cycle: commit hides, done records remote ids and failures,
     [ok.pk, 'success', 'SF0000001'],
     [failed.pk, 'error', null],
   ]);
+  // A stock that failed in a done batch stays quiet until its quantity changes; the delivered one is gone for good.
   const reinserts = await omnitron.fetchProductStocks({ channelId: 1, kind: 'inserts', limit: 200 });
-  expect(reinserts.stocks.map((s) => s.pk)).toContain(failed.pk);
+  expect(reinserts.stocks.map((s) => s.pk)).not.toContain(failed.pk);
   expect(reinserts.stocks.map((s) => s.pk)).not.toContain(ok.pk);
+  await control('stocks', { changes: [{ sku: `SF${String(failed.product).padStart(7, '0')}`, delta: 1 }] });
+  const changed = await omnitron.fetchProductStocks({ channelId: 1, kind: 'inserts', limit: 200 });
+  expect(changed.stocks.find((s) => s.pk === failed.pk)?.stock).toBe(failed.stock + 1);
 
   const contentType = await omnitron.getContentType('productstock');
   await omnitron.createErrorReport(1, {
