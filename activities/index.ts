@@ -1,2 +1,3 @@
 /** Every activity factory; the worker composes them with their dependencies. */
 export { createSelfCheckActivities, type SelfCheckActivities } from './self-check';
+export { createStockActivities, type StockActivityDeps } from './stock';

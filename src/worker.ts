@@ -3,7 +3,7 @@
  */
 import { hostname } from 'node:os';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createSelfCheckActivities } from '../activities';
+import { createSelfCheckActivities, createStockActivities, type StockActivityDeps } from '../activities';
 
 export interface StockflowWorkerOptions {
   connection: NativeConnection;
@@ -14,6 +14,8 @@ export interface StockflowWorkerOptions {
   /** How long shutdown lets in-flight activities finish (the SDK's default, 0, cancels them at once). */
   shutdownGraceTime?: string;
   identity?: string;
+  /** Omnitron and the channel adapters; without them only the self-check runs (nothing to sync with). */
+  stock?: StockActivityDeps;
 }
 
 /** Path of the workflow bundle entry, valid both from source (ts) and from dist/ (js). */
@@ -29,6 +31,7 @@ export async function createStockflowWorker(options: StockflowWorkerOptions): Pr
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: {
       ...createSelfCheckActivities({ identity }),
+      ...(options.stock ? createStockActivities(options.stock) : {}),
     },
     shutdownGraceTime: (options.shutdownGraceTime ?? '30s') as WorkerOptions['shutdownGraceTime'],
   });

@@ -22,3 +22,51 @@ export interface SelfCheckStatus {
 export const selfCheckStatusQuery = defineQuery<SelfCheckStatus>('selfCheckStatus');
 /** Ends a self-check's wait before its timer fires. */
 export const releaseSelfCheckSignal = defineSignal('releaseSelfCheck');
+
+/** The four send flows: one engine, named after the Stock Service methods so operators recognise them. */
+export const SEND_FLOWS = [
+  'updateProductStocks',
+  'insertProductStocks',
+  'updateProductStocksFromExtraStockList',
+  'insertProductStocksFromExtraStockList',
+] as const;
+export type SendFlowName = (typeof SEND_FLOWS)[number];
+export const STOCK_FLOWS = [...SEND_FLOWS, 'getStockBatchRequests'] as const;
+export type StockFlowName = (typeof STOCK_FLOWS)[number];
+
+/** One run per channel and flow: starting a flow that runs attaches to it (see src/client.ts). */
+export function flowWorkflowId(channelId: number, flow: StockFlowName): string {
+  return `stock/${channelId}/${flow}`;
+}
+
+/** One awaiting workflow per Omnitron batch request, whoever starts it: a batch is never processed twice at once. */
+export function batchWorkflowId(channelId: number, batchPk: number): string {
+  return `stock/${channelId}/batch/${batchPk}`;
+}
+
+/** What a running flow reports to operators (`progress` query, Web UI details). Counts only, never records. */
+export interface FlowProgress {
+  flow: StockFlowName;
+  channelId: number;
+  phase: 'planning' | 'sending' | 'paused' | 'awaiting-batches' | 'done';
+  /** The stock list being worked on (`null` = the catalogue's main list). */
+  stockListId: number | null;
+  targetsDone: number;
+  targetsTotal: number;
+  pages: number;
+  pagesFailed: number;
+  stocksSent: number;
+  stocksFailed: number;
+  malformedRecords: number;
+  batchesInFlight: number;
+  batchesDone: number;
+  batchesFailed: number;
+  /** Runs of this execution chain so far (continue-as-new increments it). */
+  runs: number;
+  paused: boolean;
+}
+
+export const progressQuery = defineQuery<FlowProgress>('progress');
+/** Pause between pages (a page in flight finishes first). */
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');

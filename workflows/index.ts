@@ -1,2 +1,10 @@
 /** Workflow bundle entry: every workflow type the worker registers. */
 export { selfCheck } from './self-check';
+export {
+  updateProductStocks,
+  insertProductStocks,
+  updateProductStocksFromExtraStockList,
+  insertProductStocksFromExtraStockList,
+} from './send-flows';
+export { awaitChannelBatch } from './channel-batch';
+export { getStockBatchRequests } from './batch-requests';

@@ -104,6 +104,26 @@ export interface CommitObject {
   version_date?: string;
 }
 
+/** Validates each record on its own, so one malformed record cannot sink its page. */
+function validateEachStock(records: readonly unknown[]): Pick<ProductStockPage, 'stocks' | 'malformed'> {
+  const stocks: ProductStock[] = [];
+  const malformed: MalformedProductStock[] = [];
+  records.forEach((record, index) => {
+    const parsed = productStockSchema.safeParse(record);
+    if (parsed.success) {
+      stocks.push(parsed.data);
+      return;
+    }
+    const pk = (record as { pk?: unknown } | null)?.pk;
+    malformed.push({
+      index,
+      pk: typeof pk === 'number' ? pk : undefined,
+      fields: parsed.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message })),
+    });
+  });
+  return { stocks, malformed };
+}
+
 const pkList = (values: readonly (number | string)[] | undefined) => (values ? values.join(',') : undefined);
 
 export class OmnitronClient {
@@ -145,22 +165,24 @@ export class OmnitronClient {
       `product stocks ${options.kind}`,
       { stock_list: options.stockListId, limit: options.limit, page: options.page },
     );
-    const stocks: ProductStock[] = [];
-    const malformed: MalformedProductStock[] = [];
-    envelope.results.forEach((record, index) => {
-      const parsed = productStockSchema.safeParse(record);
-      if (parsed.success) {
-        stocks.push(parsed.data);
-        return;
-      }
-      const pk = (record as { pk?: unknown } | null)?.pk;
-      malformed.push({
-        index,
-        pk: typeof pk === 'number' ? pk : undefined,
-        fields: parsed.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message })),
-      });
-    });
+    const { stocks, malformed } = validateEachStock(envelope.results);
     return { count: envelope.count, next: envelope.next, stocks, malformed };
+  }
+
+  /**
+   * Product stocks by pk, whatever their state (also while committed), validated record by record. Not in the public
+   * reference: the DRF list `channel/{cid}/product_stocks/?pk__in=` (see the sandbox); the send activity reads a
+   * committed batch's stocks back with it, so no stock record ever travels through workflow history.
+   */
+  async getProductStocks(channelId: number, pks: readonly number[]): Promise<Omit<ProductStockPage, 'next'>> {
+    if (pks.length === 0) return { count: 0, stocks: [], malformed: [] };
+    const envelope = await this.get(
+      `channel/${channelId}/product_stocks/`,
+      looseProductStockPageSchema,
+      'product stocks',
+      { pk__in: pkList(pks), limit: pks.length },
+    );
+    return { count: envelope.count, ...validateEachStock(envelope.results) };
   }
 
   listIntegrationActions(

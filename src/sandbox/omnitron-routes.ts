@@ -117,6 +117,21 @@ export function omnitronRoutes(state: SandboxState): FastifyPluginAsync {
       }
     }
 
+    // Not in the public reference: the channel's product stocks by pk, as a DRF list with `pk__in` (the filter
+    // Omnitron's other lists, e.g. products/, take). The send activity reads a committed batch's stocks back with it.
+    app.get('/api/v1/channel/:cid/product_stocks/', async (request) => {
+      const channel = channelOf(request);
+      if (!catalog().channels.has(channel)) throw notFound();
+      const pks = many(request.query as Query, 'pk__in')?.map(Number);
+      if (!pks) throw badRequest({ pk__in: ['This filter is required.'] });
+      const stocks = pks.flatMap((pk) => {
+        const decoded = catalog().decodeProductStockPk(pk);
+        const json = decoded && catalog().productStockJson(decoded[0], decoded[1]);
+        return json ? [json] : [];
+      });
+      return listPage(request, stocks);
+    });
+
     app.get('/api/v1/channel/:cid/integration_actions/', async (request) => {
       const query = request.query as Query;
       const channel = channelOf(request);

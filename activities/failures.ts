@@ -1,0 +1,43 @@
+/**
+ * The one translation from the clients' error hierarchy to Temporal failures, so the workflows' retry policy does the
+ * right thing per error class: 429 waits exactly its Retry-After, 5xx/timeouts back off, 4xx and bad data fail the
+ * page at once (the run goes on with the next one).
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { ClientRequestError, RateLimitedError, StockflowError } from '../src/http/errors';
+
+/** Omnitron lets one batch per channel and content type sit in `commit`; another flow of the channel holds it. */
+const COMMIT_CONFLICT = /already in commit|is in batch request/i;
+
+export function toActivityFailure(err: unknown): unknown {
+  if (err instanceof ApplicationFailure || !(err instanceof StockflowError)) return err;
+  if (err instanceof ClientRequestError && err.status === 400 && COMMIT_CONFLICT.test(err.serverMessage ?? '')) {
+    // A conflict with a concurrent flow of the same channel is transient: wait for its commit to move on.
+    return ApplicationFailure.create({
+      type: 'BatchCommitConflict',
+      message: err.message,
+      nonRetryable: false,
+      nextRetryDelay: '2 seconds',
+    });
+  }
+  return ApplicationFailure.create({
+    type: err.type,
+    message: err.message,
+    nonRetryable: !err.retryable,
+    nextRetryDelay: err instanceof RateLimitedError ? err.retryAfterMs : undefined,
+  });
+}
+
+/** Runs an activity body, translating client errors on the way out. */
+export async function translatingErrors<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    throw toActivityFailure(err);
+  }
+}
+
+/** A failure no retry can mend (missing configuration, bad input): the workflow sees it at once. */
+export function permanent(type: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
+}

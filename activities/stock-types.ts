@@ -1,0 +1,97 @@
+/**
+ * The contract between the stock workflows and their activities: small inputs and summaries only (ids, counts),
+ * never stock records — records stay in Omnitron and move between activities through the batch request.
+ */
+
+/** Where one send target's stocks go: a stock list (null = the catalogue's main list) and its channel warehouse. */
+export interface FlowTarget {
+  stockListId: number | null;
+  warehouseCode: string | null;
+}
+
+export type StockKind = 'updates' | 'inserts';
+
+export interface FlowPlan {
+  /** An inactive channel: the flow does nothing. */
+  active: boolean;
+  mode: 'sync' | 'async';
+  /** Page size = the adapter's items per request. */
+  pageSize: number;
+  targets: FlowTarget[];
+}
+
+export interface PlanFlowInput {
+  channelId: number;
+  /** `main`: the catalogue's stock list; `extra`: each mapped (stock list, warehouse code). */
+  source: 'main' | 'extra';
+  isSync?: boolean;
+}
+
+export interface BatchRef {
+  channelId: number;
+  batchPk: number;
+}
+
+export interface CommitPageInput extends BatchRef {
+  kind: StockKind;
+  target: FlowTarget;
+  pageSize: number;
+  addProductObjects: boolean;
+  addPrice: boolean;
+  isSuccessLog: boolean;
+}
+
+export interface CommitPageResult {
+  /** Well-formed records Omnitron handed out (0 = nothing left: the batch was closed `done` empty). */
+  fetched: number;
+  /** Records that failed validation: error reports written, not committed. */
+  malformed: number;
+  committed: number;
+  /** Whether the batch is already finished (an empty page, or a retry that finds it done). */
+  closed: boolean;
+}
+
+export interface SendBatchInput extends BatchRef {
+  kind: StockKind;
+  target: FlowTarget;
+  addProductObjects: boolean;
+  addPrice: boolean;
+  isSuccessLog: boolean;
+}
+
+export type SendBatchResult =
+  | { mode: 'sync'; succeeded: number; failed: number }
+  | { mode: 'async'; remoteBatchId: string; sent: number; failed: number };
+
+export interface CheckBatchInput extends BatchRef {
+  remoteBatchId: string;
+  isSuccessLog: boolean;
+}
+
+export type CheckBatchResult = { state: 'pending' } | { state: 'done'; succeeded: number; failed: number };
+
+export interface FailBatchInput extends BatchRef {
+  reason: string;
+}
+
+export interface OpenBatch {
+  batchPk: number;
+  remoteBatchId: string;
+}
+
+/** The stock activities as the workflows call them; `createStockActivities` implements exactly this. */
+export interface StockActivities {
+  planFlow(input: PlanFlowInput): Promise<FlowPlan>;
+  /** A fresh `initialized` batch request for one page. */
+  openBatch(input: { channelId: number }): Promise<{ batchPk: number }>;
+  /** Fetches one page of `updates/`/`inserts/` and commits it into the batch; idempotent per batch. */
+  commitPage(input: CommitPageInput): Promise<CommitPageResult>;
+  /** Sends the batch's objects to the channel; sync: results processed and `done`; async: `sent_to_remote`. */
+  sendBatch(input: SendBatchInput): Promise<SendBatchResult>;
+  /** Asks the channel about an async batch; when finished, processes results and marks the batch `done`. */
+  checkBatch(input: CheckBatchInput): Promise<CheckBatchResult>;
+  /** Marks a batch `fail` (unless already finished) with a batch-level error report. */
+  failBatch(input: FailBatchInput): Promise<void>;
+  /** Batches of the channel in `sent_to_remote` or `ongoing`. */
+  listOpenBatches(input: { channelId: number; limit: number }): Promise<OpenBatch[]>;
+}

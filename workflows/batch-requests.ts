@@ -1,0 +1,108 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ParentClosePolicy, condition, setHandler, startChild, upsertSearchAttributes } from '@temporalio/workflow';
+import { stockActivities as act } from './activity-proxies';
+import { awaitChannelBatch } from './channel-batch';
+import { StockChannelId, StockFlow, batchWorkflowId, progressQuery, type FlowProgress } from './definitions';
+import { batchRequestsInputSchema, parseInput, type BatchRequestsInput } from './inputs';
+
+export interface BatchRequestsSummary {
+  channelId: number;
+  /** Batches found in `sent_to_remote`/`ongoing`. */
+  found: number;
+  /** Awaited and finished by this run. */
+  done: number;
+  failed: number;
+  stocksSent: number;
+  stocksFailed: number;
+  /** Already awaited by another run (its send flow, or an earlier check): left to it, never processed twice. */
+  alreadyAwaited: number;
+}
+
+/** Open batches examined per run; a larger backlog is picked up by the next scheduled run. */
+const BATCHES_PER_RUN = 500;
+
+/**
+ * The safety net (the Stock Service's "get stock batch requests"): every batch of the channel still waiting for an
+ * asynchronous channel — for instance left by an older deployment — is checked and finished the same way a send flow
+ * finishes its own, by the same child workflow under the same id, so a batch another run awaits is never touched.
+ */
+export async function getStockBatchRequests(rawInput: BatchRequestsInput): Promise<BatchRequestsSummary> {
+  const input = parseInput(batchRequestsInputSchema, rawInput);
+  const { channelId, tuning } = input;
+  upsertSearchAttributes([
+    { key: StockChannelId, value: String(channelId) },
+    { key: StockFlow, value: 'getStockBatchRequests' },
+  ]);
+  const summary: BatchRequestsSummary = {
+    channelId,
+    found: 0,
+    done: 0,
+    failed: 0,
+    stocksSent: 0,
+    stocksFailed: 0,
+    alreadyAwaited: 0,
+  };
+  let inFlight = 0;
+  const progress = (): FlowProgress => ({
+    flow: 'getStockBatchRequests',
+    channelId,
+    phase: inFlight > 0 ? 'awaiting-batches' : 'sending',
+    stockListId: null,
+    targetsDone: summary.done + summary.failed + summary.alreadyAwaited,
+    targetsTotal: summary.found,
+    pages: 0,
+    pagesFailed: 0,
+    stocksSent: summary.stocksSent,
+    stocksFailed: summary.stocksFailed,
+    malformedRecords: 0,
+    batchesInFlight: inFlight,
+    batchesDone: summary.done,
+    batchesFailed: summary.failed,
+    runs: 1,
+    paused: false,
+  });
+  setHandler(progressQuery, progress);
+
+  const open = await act.listOpenBatches({ channelId, limit: BATCHES_PER_RUN });
+  summary.found = open.length;
+  for (const batch of open) {
+    await condition(() => inFlight < tuning.window);
+    try {
+      const child = await startChild(awaitChannelBatch, {
+        workflowId: batchWorkflowId(channelId, batch.batchPk),
+        args: [
+          {
+            channelId,
+            batchPk: batch.batchPk,
+            remoteBatchId: batch.remoteBatchId,
+            isSuccessLog: input.isSuccessLog,
+            maxBatchWait: tuning.maxBatchWait,
+            pollInitial: tuning.pollInitial,
+            pollMax: tuning.pollMax,
+          },
+        ],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+      inFlight++;
+      void child.result().then(
+        (outcome) => {
+          inFlight--;
+          if (outcome.state === 'done') {
+            summary.done++;
+            summary.stocksSent += outcome.succeeded;
+            summary.stocksFailed += outcome.failed;
+          } else summary.failed++;
+        },
+        () => {
+          inFlight--;
+          summary.failed++;
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      summary.alreadyAwaited++;
+    }
+  }
+  await condition(() => inFlight === 0);
+  return summary;
+}

@@ -1,0 +1,74 @@
+import { continueAsNew, isCancellation, sleep, workflowInfo, CancellationScope } from '@temporalio/workflow';
+import { stockActivities as act } from './activity-proxies';
+import { durationMs } from './inputs';
+
+export interface AwaitChannelBatchInput {
+  channelId: number;
+  batchPk: number;
+  remoteBatchId: string;
+  isSuccessLog: boolean;
+  /** Durations as validated by the flow inputs: "5 minutes", "30s" or milliseconds. */
+  maxBatchWait: string | number;
+  pollInitial: string | number;
+  pollMax: string | number;
+  /** Carried over continue-as-new: when the wait began (ms since epoch) and the current poll delay (ms). */
+  waitStartedAt?: number;
+  delayMs?: number;
+}
+
+export interface ChannelBatchOutcome {
+  batchPk: number;
+  state: 'done' | 'failed';
+  succeeded: number;
+  failed: number;
+}
+
+/** Checks before a continue-as-new keeps this workflow's history small even over a 24-hour wait. */
+const CHECKS_PER_RUN = 200;
+
+/**
+ * Waits for one asynchronous channel batch with durable timers (backoff from `pollInitial` doubling up to `pollMax`),
+ * then has its results processed and the Omnitron batch marked `done`; past `maxBatchWait` the batch goes `fail` with
+ * an error report. Its workflow id is derived from the batch pk, so the send flow that sent the batch and the
+ * `getStockBatchRequests` safety net can never process the same batch at once.
+ */
+export async function awaitChannelBatch(input: AwaitChannelBatchInput): Promise<ChannelBatchOutcome> {
+  const startedAt = input.waitStartedAt ?? Date.now();
+  const deadline = startedAt + durationMs(input.maxBatchWait);
+  let delayMs = input.delayMs ?? durationMs(input.pollInitial);
+  const { channelId, batchPk } = input;
+  try {
+    for (let check = 0; ; check++) {
+      const result = await act.checkBatch({
+        channelId,
+        batchPk,
+        remoteBatchId: input.remoteBatchId,
+        isSuccessLog: input.isSuccessLog,
+      });
+      if (result.state === 'done')
+        return { batchPk, state: 'done', succeeded: result.succeeded, failed: result.failed };
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        await act.failBatch({
+          channelId,
+          batchPk,
+          reason: `the channel did not finish batch ${input.remoteBatchId} within ${String(input.maxBatchWait)}`,
+        });
+        return { batchPk, state: 'failed', succeeded: 0, failed: 0 };
+      }
+      await sleep(Math.min(delayMs, remaining));
+      delayMs = Math.min(delayMs * 2, durationMs(input.pollMax));
+      if (check + 1 >= CHECKS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+        await continueAsNew<typeof awaitChannelBatch>({ ...input, waitStartedAt: startedAt, delayMs });
+      }
+    }
+  } catch (err) {
+    if (isCancellation(err)) {
+      // An operator cancelled the wait: the batch must not stay open forever.
+      await CancellationScope.nonCancellable(() =>
+        act.failBatch({ channelId, batchPk, reason: 'cancelled by an operator' }),
+      );
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Workflow inputs, validated inside the workflow (zod is pure JS): whoever starts a flow — client, CLI, schedule —
+ * gets a non-retryable failure naming the bad field, and the run does nothing.
+ */
+import { ApplicationFailure } from '@temporalio/workflow';
+import { z } from 'zod';
+
+const channelId = z.number().int().positive();
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|seconds?|m|minutes?|h|hours?|d|days?)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Durations as strings or milliseconds ("5m", "30 seconds", "24 hours", 30000). */
+const duration = z.union([
+  z.string().regex(DURATION, 'expected a duration like "30s", "5 minutes" or "24h"'),
+  z.number().int().positive(),
+]);
+
+/** Milliseconds of a duration accepted by the input schemas. */
+export function durationMs(value: string | number): number {
+  if (typeof value === 'number') return value;
+  const [, amount, unit] = DURATION.exec(value.trim()) ?? [];
+  if (!amount || !unit) throw new TypeError(`not a duration: ${value}`);
+  return Number(amount) * (UNIT_MS[unit === 'ms' ? 'ms' : unit.charAt(0)] ?? NaN);
+}
+
+/** Knobs an operator may turn; every one has a production default. */
+export const tuningSchema = z
+  .object({
+    /** Async batches awaited at once per run (the sliding window). */
+    window: z.number().int().min(1).max(50).default(4),
+    /** Give up on an asynchronous channel batch after this long: the batch goes `fail` with a report. */
+    maxBatchWait: duration.default('24 hours'),
+    /** First and longest pause between two checks of a channel batch (backoff doubles in between). */
+    pollInitial: duration.default('5 seconds'),
+    pollMax: duration.default('5 minutes'),
+    /** Pages per run before continue-as-new (also continues when the server suggests it). */
+    pagesPerRun: z.number().int().min(1).max(2_000).default(400),
+    /** Pages in a row without progress (all failed or malformed) before a stock list is given up for this run. */
+    maxFailedPagesInARow: z.number().int().min(1).default(3),
+  })
+  .strict();
+
+export const sendFlowInputSchema = z
+  .object({
+    channelId,
+    /** Omitted: the channel adapter's nature decides. Given: must match it. */
+    isSync: z.boolean().optional(),
+    isSuccessLog: z.boolean().default(true),
+    addProductObjects: z.boolean().default(false),
+    addPrice: z.boolean().default(false),
+    tuning: tuningSchema.default(tuningSchema.parse({})),
+  })
+  .strict();
+
+export const batchRequestsInputSchema = z
+  .object({
+    channelId,
+    isSuccessLog: z.boolean().default(true),
+    tuning: tuningSchema.default(tuningSchema.parse({})),
+  })
+  .strict();
+
+export type Tuning = z.infer<typeof tuningSchema>;
+export type SendFlowInput = z.input<typeof sendFlowInputSchema>;
+export type SendFlowOptions = z.infer<typeof sendFlowInputSchema>;
+export type BatchRequestsInput = z.input<typeof batchRequestsInputSchema>;
+export type BatchRequestsOptions = z.infer<typeof batchRequestsInputSchema>;
+
+/** Parses a workflow input; a bad one is a non-retryable `InvalidInput` failure listing each field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const fields = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`);
+  throw ApplicationFailure.create({
+    type: 'InvalidInput',
+    nonRetryable: true,
+    message: `invalid input: ${fields.join('; ')}`,
+    details: [fields],
+  });
+}

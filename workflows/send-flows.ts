@@ -1,0 +1,323 @@
+import {
+  CancellationScope,
+  ParentClosePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
+import type { FlowPlan, FlowTarget, StockKind } from '../activities/stock-types';
+import { stockActivities as act } from './activity-proxies';
+import { awaitChannelBatch, type ChannelBatchOutcome } from './channel-batch';
+import {
+  StockChannelId,
+  StockFlow,
+  batchWorkflowId,
+  pauseSignal,
+  progressQuery,
+  resumeSignal,
+  type FlowProgress,
+  type SendFlowName,
+} from './definitions';
+import { parseInput, sendFlowInputSchema, type SendFlowInput, type SendFlowOptions } from './inputs';
+
+/** What one execution chain carries over continue-as-new: cursors and counters, never records. */
+export interface SendFlowCarry {
+  plan: FlowPlan;
+  targetIndex: number;
+  progress: FlowProgress;
+}
+
+/** What a finished send flow returns (also shown in the Web UI). */
+export interface SendFlowSummary {
+  flow: SendFlowName;
+  channelId: number;
+  active: boolean;
+  targets: number;
+  pages: number;
+  pagesFailed: number;
+  stocksSent: number;
+  stocksFailed: number;
+  malformedRecords: number;
+  batchesDone: number;
+  batchesFailed: number;
+  runs: number;
+  /** Stock lists given up in this run after repeated page failures (the others still ran). */
+  targetsGivenUp: number[];
+}
+
+const SHAPES: Record<SendFlowName, { kind: StockKind; source: 'main' | 'extra' }> = {
+  updateProductStocks: { kind: 'updates', source: 'main' },
+  insertProductStocks: { kind: 'inserts', source: 'main' },
+  updateProductStocksFromExtraStockList: { kind: 'updates', source: 'extra' },
+  insertProductStocksFromExtraStockList: { kind: 'inserts', source: 'extra' },
+};
+
+/** Retries exhausted on a non-retryable failure: the page (not the run) failed. */
+function failureMessage(err: unknown): string {
+  const cause = (err as { cause?: { message?: string } }).cause;
+  return cause?.message ?? (err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * The one engine behind the four send flows. Per target (the main stock list, or each mapped extra list with its
+ * warehouse code), page after page until Omnitron hands out nothing more:
+ *   openBatch -> commitPage (fetch + commit + remote ids/products/prices) -> sendBatch
+ *   sync channel: results processed and the batch `done` inside sendBatch;
+ *   async channel: a child workflow per batch awaits the channel with durable timers, at most `window` at once.
+ * A page that fails for good is failed in Omnitron with a report and the run goes on; a stock list that keeps failing
+ * is given up for this run while the other lists still run. The workflow never sees a stock record.
+ */
+async function runSendFlow(
+  flow: SendFlowName,
+  rawInput: SendFlowInput,
+  carry: SendFlowCarry | undefined,
+): Promise<SendFlowSummary> {
+  const input: SendFlowOptions = parseInput(sendFlowInputSchema, rawInput);
+  const { channelId, tuning } = input;
+  const { kind, source } = SHAPES[flow];
+
+  const progress: FlowProgress = carry
+    ? { ...carry.progress, runs: carry.progress.runs + 1, batchesInFlight: 0 }
+    : {
+        flow,
+        channelId,
+        phase: 'planning',
+        stockListId: null,
+        targetsDone: 0,
+        targetsTotal: 0,
+        pages: 0,
+        pagesFailed: 0,
+        stocksSent: 0,
+        stocksFailed: 0,
+        malformedRecords: 0,
+        batchesInFlight: 0,
+        batchesDone: 0,
+        batchesFailed: 0,
+        runs: 1,
+        paused: false,
+      };
+  const givenUp: number[] = [];
+  const inFlight = new Map<number, ChildWorkflowHandle<typeof awaitChannelBatch>>();
+  const publish = () =>
+    setCurrentDetails(
+      `**${flow}** for channel ${channelId} — ${progress.phase}${progress.paused ? ' (paused)' : ''}\n\n` +
+        `stock list ${progress.stockListId ?? 'main'} (${progress.targetsDone}/${progress.targetsTotal} done), ` +
+        `pages ${progress.pages} (${progress.pagesFailed} failed), stocks sent ${progress.stocksSent}, ` +
+        `failed ${progress.stocksFailed}, batches in flight ${progress.batchesInFlight}, done ${progress.batchesDone}, ` +
+        `failed ${progress.batchesFailed}, run ${progress.runs}`,
+    );
+
+  setHandler(progressQuery, () => progress);
+  setHandler(pauseSignal, () => {
+    progress.paused = true;
+    publish();
+  });
+  setHandler(resumeSignal, () => {
+    progress.paused = false;
+    publish();
+  });
+  upsertSearchAttributes([
+    { key: StockChannelId, value: String(channelId) },
+    { key: StockFlow, value: flow },
+  ]);
+
+  const plan = carry?.plan ?? (await act.planFlow({ channelId, source, isSync: input.isSync }));
+  progress.targetsTotal = plan.targets.length;
+  if (!plan.active) {
+    progress.phase = 'done';
+    publish();
+    return summarise(flow, progress, plan, givenUp);
+  }
+
+  const settle = (batchPk: number, outcome: ChannelBatchOutcome | undefined) => {
+    inFlight.delete(batchPk);
+    progress.batchesInFlight = inFlight.size;
+    if (outcome?.state === 'done') {
+      progress.batchesDone++;
+      progress.stocksSent += outcome.succeeded;
+      progress.stocksFailed += outcome.failed;
+    } else {
+      progress.batchesFailed++;
+    }
+    publish();
+  };
+  /** Starts the awaiting child of an async batch; it settles in the background. */
+  const awaitBatch = async (batchPk: number, remoteBatchId: string) => {
+    const child = await startChild(awaitChannelBatch, {
+      workflowId: batchWorkflowId(channelId, batchPk),
+      args: [
+        {
+          channelId,
+          batchPk,
+          remoteBatchId,
+          isSuccessLog: input.isSuccessLog,
+          maxBatchWait: tuning.maxBatchWait,
+          pollInitial: tuning.pollInitial,
+          pollMax: tuning.pollMax,
+        },
+      ],
+      // A cancelled or terminated flow must not orphan a sent batch: its awaiting child finishes the job.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+    inFlight.set(batchPk, child);
+    progress.batchesInFlight = inFlight.size;
+    void child.result().then(
+      (outcome) => settle(batchPk, outcome),
+      () => settle(batchPk, undefined),
+    );
+  };
+  const drain = async () => {
+    progress.phase = 'awaiting-batches';
+    publish();
+    await condition(() => inFlight.size === 0);
+  };
+
+  /**
+   * One page. `processed`: the page went through (its items may still have failed one by one — those are reported
+   * and Omnitron keeps them out of the next fetch until their stock changes); `failed`: the page as a whole failed
+   * (retries exhausted, or every record malformed); `empty`: nothing more to hand out.
+   */
+  const sendPage = async (target: FlowTarget): Promise<'processed' | 'empty' | 'failed'> => {
+    const { batchPk } = await act.openBatch({ channelId });
+    let committed = false;
+    try {
+      const page = await act.commitPage({
+        channelId,
+        batchPk,
+        kind,
+        target,
+        pageSize: plan.pageSize,
+        addProductObjects: input.addProductObjects,
+        addPrice: input.addPrice,
+        isSuccessLog: input.isSuccessLog,
+      });
+      committed = true;
+      progress.malformedRecords += page.malformed;
+      if (page.fetched === 0) return page.malformed > 0 ? 'failed' : 'empty';
+      progress.pages++;
+      if (page.closed) return 'processed'; // a retry found the batch already finished
+      const sent = await act.sendBatch({
+        channelId,
+        batchPk,
+        kind,
+        target,
+        addProductObjects: input.addProductObjects,
+        addPrice: input.addPrice,
+        isSuccessLog: input.isSuccessLog,
+      });
+      if (sent.mode === 'sync') {
+        progress.stocksSent += sent.succeeded;
+        progress.stocksFailed += sent.failed;
+        progress.batchesDone++;
+        return 'processed';
+      }
+      // Every object of the batch, including those refused before sending, is counted once when the batch finishes.
+      await awaitBatch(batchPk, sent.remoteBatchId);
+      return 'processed';
+    } catch (err) {
+      if (isCancellation(err)) {
+        // Never leave a batch in `initialized`/`commit` behind a cancelled run.
+        await CancellationScope.nonCancellable(() =>
+          act.failBatch({ channelId, batchPk, reason: 'the flow was cancelled by an operator' }),
+        );
+        throw err;
+      }
+      progress.pagesFailed++;
+      progress.batchesFailed++;
+      await act.failBatch({
+        channelId,
+        batchPk,
+        reason: `${committed ? 'sending' : 'committing'} the page failed: ${failureMessage(err)}`,
+      });
+      return 'failed';
+    } finally {
+      publish();
+    }
+  };
+
+  let pagesThisRun = 0;
+  for (let targetIndex = carry?.targetIndex ?? 0; targetIndex < plan.targets.length; targetIndex++) {
+    const target = plan.targets[targetIndex]!;
+    progress.stockListId = target.stockListId;
+    progress.phase = 'sending';
+    publish();
+    let failedInARow = 0;
+    for (;;) {
+      if (pagesThisRun >= tuning.pagesPerRun || workflowInfo().continueAsNewSuggested) {
+        await drain();
+        await condition(allHandlersFinished);
+        return continueAsNew<(input: SendFlowInput, carry?: SendFlowCarry) => Promise<SendFlowSummary>>(rawInput, {
+          plan,
+          targetIndex,
+          progress,
+        });
+      }
+      await condition(() => !progress.paused);
+      await condition(() => inFlight.size < tuning.window);
+      pagesThisRun++;
+      const outcome = await sendPage(target);
+      if (outcome === 'empty') break;
+      failedInARow = outcome === 'failed' ? failedInARow + 1 : 0;
+      if (failedInARow >= tuning.maxFailedPagesInARow) {
+        givenUp.push(target.stockListId ?? 0);
+        break;
+      }
+    }
+    progress.targetsDone++;
+  }
+  await drain();
+  progress.phase = 'done';
+  publish();
+  return summarise(flow, progress, plan, givenUp);
+}
+
+function summarise(flow: SendFlowName, p: FlowProgress, plan: FlowPlan, givenUp: number[]): SendFlowSummary {
+  return {
+    flow,
+    channelId: p.channelId,
+    active: plan.active,
+    targets: plan.targets.length,
+    pages: p.pages,
+    pagesFailed: p.pagesFailed,
+    stocksSent: p.stocksSent,
+    stocksFailed: p.stocksFailed,
+    malformedRecords: p.malformedRecords,
+    batchesDone: p.batchesDone,
+    batchesFailed: p.batchesFailed,
+    runs: p.runs,
+    targetsGivenUp: givenUp,
+  };
+}
+
+/** Stocks of products already on the channel whose stock changed, from the catalogue's main stock list. */
+export function updateProductStocks(input: SendFlowInput, carry?: SendFlowCarry): Promise<SendFlowSummary> {
+  return runSendFlow('updateProductStocks', input, carry);
+}
+
+/** Stocks never sent to the channel, from the main stock list. */
+export function insertProductStocks(input: SendFlowInput, carry?: SendFlowCarry): Promise<SendFlowSummary> {
+  return runSendFlow('insertProductStocks', input, carry);
+}
+
+/** `updateProductStocks` once per extra stock list mapped to a channel warehouse by WAREHOUSE_CODES. */
+export function updateProductStocksFromExtraStockList(
+  input: SendFlowInput,
+  carry?: SendFlowCarry,
+): Promise<SendFlowSummary> {
+  return runSendFlow('updateProductStocksFromExtraStockList', input, carry);
+}
+
+/** `insertProductStocks` once per extra stock list mapped to a channel warehouse by WAREHOUSE_CODES. */
+export function insertProductStocksFromExtraStockList(
+  input: SendFlowInput,
+  carry?: SendFlowCarry,
+): Promise<SendFlowSummary> {
+  return runSendFlow('insertProductStocksFromExtraStockList', input, carry);
+}
