@@ -60,3 +60,45 @@ export async function startStockTestEnv(options: StockTestOptions): Promise<Stoc
 
 /** Quick polls so async batches settle in test time; production polls from 5 s up to 5 min. */
 export const FAST_POLLING = { pollInitial: '100ms', pollMax: '500ms' } as const;
+
+interface Catalogue {
+  channels: { pk: number; conf: { WAREHOUSE_CODES: Record<string, string> } }[];
+}
+
+/**
+ * SKUs whose quantity at the marketplace differs from what Omnitron says the channel should hold, for one stock list
+ * (main by default). Trendyol holds a quantity per barcode (= sku); Shopify per inventory item and location (the
+ * stock list's warehouse code).
+ */
+export async function mismatches(
+  env: StockTestEnv,
+  channelId: number,
+  stockListId = 1,
+): Promise<{ sku: string; expected: number; held: number | undefined }[]> {
+  const expected = await env.control<{ quantities: Record<string, number> }>(
+    'GET',
+    `channels/${channelId}/expected?stock_list=${stockListId}`,
+  );
+  let heldOf: (sku: string) => number | undefined;
+  if (channelId === 1) {
+    const held = await env.control<Record<string, number>>('GET', 'marketplace/trendyol/quantities');
+    heldOf = (sku) => held[sku];
+  } else {
+    const catalogue = await env.control<Catalogue>('GET', 'catalog');
+    const location = catalogue.channels.find((c) => c.pk === channelId)?.conf.WAREHOUSE_CODES[String(stockListId)];
+    const held = await env.control<Record<string, Record<string, number>>>('GET', 'marketplace/shopify/quantities');
+    heldOf = (sku) => held[`gid://shopify/InventoryItem/${Number(sku.slice(2))}`]?.[location ?? ''];
+  }
+  return Object.entries(expected.quantities)
+    .map(([sku, quantity]) => ({ sku, expected: quantity, held: heldOf(sku) }))
+    .filter((row) => row.held !== row.expected);
+}
+
+/** Batch requests of a channel by status (from the sandbox's Omnitron). */
+export async function batchCounts(env: StockTestEnv, channelId: number): Promise<Record<string, number>> {
+  const { counts } = await env.control<{ counts: Record<string, number> }>(
+    'GET',
+    `omnitron/batches?channel=${channelId}`,
+  );
+  return counts;
+}
