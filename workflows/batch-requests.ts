@@ -1,8 +1,7 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, condition, setHandler, startChild, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { stockActivities as act } from './activity-proxies';
-import { awaitChannelBatch } from './channel-batch';
-import { StockChannelId, StockFlow, batchWorkflowId, progressQuery, type FlowProgress } from './definitions';
+import { startAwaitingBatch } from './channel-batch';
+import { StockChannelId, StockFlow, progressQuery, type FlowProgress } from './definitions';
 import { batchRequestsInputSchema, parseInput, type BatchRequestsInput } from './inputs';
 
 export interface BatchRequestsSummary {
@@ -58,6 +57,7 @@ export async function getStockBatchRequests(rawInput: BatchRequestsInput): Promi
     batchesInFlight: inFlight,
     batchesDone: summary.done,
     batchesFailed: summary.failed,
+    batchesHandedOver: summary.alreadyAwaited,
     runs: 1,
     paused: false,
   });
@@ -67,41 +67,34 @@ export async function getStockBatchRequests(rawInput: BatchRequestsInput): Promi
   summary.found = open.length;
   for (const batch of open) {
     await condition(() => inFlight < tuning.window);
-    try {
-      const child = await startChild(awaitChannelBatch, {
-        workflowId: batchWorkflowId(channelId, batch.batchPk),
-        args: [
-          {
-            channelId,
-            batchPk: batch.batchPk,
-            remoteBatchId: batch.remoteBatchId,
-            isSuccessLog: input.isSuccessLog,
-            maxBatchWait: tuning.maxBatchWait,
-            pollInitial: tuning.pollInitial,
-            pollMax: tuning.pollMax,
-          },
-        ],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-      });
-      inFlight++;
-      void child.result().then(
-        (outcome) => {
-          inFlight--;
-          if (outcome.state === 'done') {
-            summary.done++;
-            summary.stocksSent += outcome.succeeded;
-            summary.stocksFailed += outcome.failed;
-          } else summary.failed++;
-        },
-        () => {
-          inFlight--;
-          summary.failed++;
-        },
-      );
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const child = await startAwaitingBatch({
+      channelId,
+      batchPk: batch.batchPk,
+      remoteBatchId: batch.remoteBatchId,
+      isSuccessLog: input.isSuccessLog,
+      maxBatchWait: tuning.maxBatchWait,
+      pollInitial: tuning.pollInitial,
+      pollMax: tuning.pollMax,
+    });
+    if (!child) {
       summary.alreadyAwaited++;
+      continue;
     }
+    inFlight++;
+    void child.result().then(
+      (outcome) => {
+        inFlight--;
+        if (outcome.state === 'done') {
+          summary.done++;
+          summary.stocksSent += outcome.succeeded;
+          summary.stocksFailed += outcome.failed;
+        } else summary.failed++;
+      },
+      () => {
+        inFlight--;
+        summary.failed++;
+      },
+    );
   }
   await condition(() => inFlight === 0);
   return summary;

@@ -1,5 +1,16 @@
-import { continueAsNew, isCancellation, sleep, workflowInfo, CancellationScope } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  ParentClosePolicy,
+  startChild,
+  type ChildWorkflowHandle,
+  continueAsNew,
+  isCancellation,
+  sleep,
+  workflowInfo,
+  CancellationScope,
+} from '@temporalio/workflow';
 import { stockActivities as act } from './activity-proxies';
+import { batchWorkflowId } from './definitions';
 import { durationMs } from './inputs';
 
 export interface AwaitChannelBatchInput {
@@ -69,6 +80,25 @@ export async function awaitChannelBatch(input: AwaitChannelBatchInput): Promise<
         act.failBatch({ channelId, batchPk, reason: 'cancelled by an operator' }),
       );
     }
+    throw err;
+  }
+}
+
+/**
+ * Starts the awaiting child of an async batch under the batch's own workflow id, abandoned on parent close (a
+ * cancelled or terminated flow must not orphan a sent batch). `undefined` when another run already awaits it.
+ */
+export async function startAwaitingBatch(
+  input: AwaitChannelBatchInput,
+): Promise<ChildWorkflowHandle<typeof awaitChannelBatch> | undefined> {
+  try {
+    return await startChild(awaitChannelBatch, {
+      workflowId: batchWorkflowId(input.channelId, input.batchPk),
+      args: [input],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
     throw err;
   }
 }

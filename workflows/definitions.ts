@@ -61,6 +61,8 @@ export interface FlowProgress {
   batchesInFlight: number;
   batchesDone: number;
   batchesFailed: number;
+  /** Async batches another run (getStockBatchRequests) took over and finishes. */
+  batchesHandedOver: number;
   /** Runs of this execution chain so far (continue-as-new increments it). */
   runs: number;
   paused: boolean;

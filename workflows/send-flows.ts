@@ -1,24 +1,21 @@
 import {
   CancellationScope,
-  ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
   isCancellation,
   setCurrentDetails,
   setHandler,
-  startChild,
   upsertSearchAttributes,
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { FlowPlan, FlowTarget, StockKind } from '../activities/stock-types';
 import { stockActivities as act } from './activity-proxies';
-import { awaitChannelBatch, type ChannelBatchOutcome } from './channel-batch';
+import { startAwaitingBatch, type awaitChannelBatch, type ChannelBatchOutcome } from './channel-batch';
 import {
   StockChannelId,
   StockFlow,
-  batchWorkflowId,
   pauseSignal,
   progressQuery,
   resumeSignal,
@@ -47,6 +44,8 @@ export interface SendFlowSummary {
   malformedRecords: number;
   batchesDone: number;
   batchesFailed: number;
+  /** Async batches finished by a concurrent getStockBatchRequests run instead (counted there). */
+  batchesHandedOver: number;
   runs: number;
   /** Stock lists given up in this run after repeated page failures (the others still ran). */
   targetsGivenUp: number[];
@@ -100,6 +99,7 @@ async function runSendFlow(
         batchesInFlight: 0,
         batchesDone: 0,
         batchesFailed: 0,
+        batchesHandedOver: 0,
         runs: 1,
         paused: false,
       };
@@ -148,24 +148,24 @@ async function runSendFlow(
     }
     publish();
   };
-  /** Starts the awaiting child of an async batch; it settles in the background. */
+  /**
+   * Starts the awaiting child of an async batch; it settles in the background. If `getStockBatchRequests` got there
+   * first (it found the batch `sent_to_remote` a moment after we sent it), that run finishes the batch: hand it over.
+   */
   const awaitBatch = async (batchPk: number, remoteBatchId: string) => {
-    const child = await startChild(awaitChannelBatch, {
-      workflowId: batchWorkflowId(channelId, batchPk),
-      args: [
-        {
-          channelId,
-          batchPk,
-          remoteBatchId,
-          isSuccessLog: input.isSuccessLog,
-          maxBatchWait: tuning.maxBatchWait,
-          pollInitial: tuning.pollInitial,
-          pollMax: tuning.pollMax,
-        },
-      ],
-      // A cancelled or terminated flow must not orphan a sent batch: its awaiting child finishes the job.
-      parentClosePolicy: ParentClosePolicy.ABANDON,
+    const child = await startAwaitingBatch({
+      channelId,
+      batchPk,
+      remoteBatchId,
+      isSuccessLog: input.isSuccessLog,
+      maxBatchWait: tuning.maxBatchWait,
+      pollInitial: tuning.pollInitial,
+      pollMax: tuning.pollMax,
     });
+    if (!child) {
+      progress.batchesHandedOver++;
+      return;
+    }
     inFlight.set(batchPk, child);
     progress.batchesInFlight = inFlight.size;
     void child.result().then(
@@ -291,6 +291,7 @@ function summarise(flow: SendFlowName, p: FlowProgress, plan: FlowPlan, givenUp:
     malformedRecords: p.malformedRecords,
     batchesDone: p.batchesDone,
     batchesFailed: p.batchesFailed,
+    batchesHandedOver: p.batchesHandedOver,
     runs: p.runs,
     targetsGivenUp: givenUp,
   };
