@@ -35,7 +35,10 @@ export const tuningSchema = z
     pollMax: duration.default('5 minutes'),
     /** Pages per run before continue-as-new (also continues when the server suggests it). */
     pagesPerRun: z.number().int().min(1).max(2_000).default(400),
-    /** Pages in a row without progress (all failed or malformed) before a stock list is given up for this run. */
+    /**
+     * Pages in a row that failed as a whole (or async batches in a row the channel never finished) before a stock list
+     * is given up for this run; the next run tries again. Stops a run from feeding a channel that is down.
+     */
     maxFailedPagesInARow: z.number().int().min(1).default(3),
   })
   .strict();

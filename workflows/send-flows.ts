@@ -136,9 +136,12 @@ async function runSendFlow(
     return summarise(flow, progress, plan, givenUp);
   }
 
+  /** Async batches that ended `fail` in a row: a channel that stops finishing batches is not fed more pages. */
+  let batchFailuresInARow = 0;
   const settle = (batchPk: number, outcome: ChannelBatchOutcome | undefined) => {
     inFlight.delete(batchPk);
     progress.batchesInFlight = inFlight.size;
+    batchFailuresInARow = outcome?.state === 'done' ? 0 : batchFailuresInARow + 1;
     if (outcome?.state === 'done') {
       progress.batchesDone++;
       progress.stocksSent += outcome.succeeded;
@@ -265,7 +268,7 @@ async function runSendFlow(
       const outcome = await sendPage(target);
       if (outcome === 'empty') break;
       failedInARow = outcome === 'failed' ? failedInARow + 1 : 0;
-      if (failedInARow >= tuning.maxFailedPagesInARow) {
+      if (failedInARow >= tuning.maxFailedPagesInARow || batchFailuresInARow >= tuning.maxFailedPagesInARow) {
         givenUp.push(target.stockListId ?? 0);
         break;
       }

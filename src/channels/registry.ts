@@ -38,6 +38,8 @@ const trendyolConfig = z
     apiSecret: z.string().min(1),
     /** Trendyol: alphanumeric, at most 30 characters ("SelfIntegration" when the seller runs its own software). */
     integratorName: z.string().regex(/^[A-Za-z0-9]{1,30}$/, 'expected 1-30 letters or digits'),
+    /** How long Trendyol refuses a repeated body (15 min); a refused send is retried once it has passed. */
+    repeatWindowMs: z.number().int().positive().optional(),
     ...common,
   })
   .strict();

@@ -15,11 +15,13 @@ import type { Sandbox } from './server';
 export function sandboxChannelConfigs(
   urls: Sandbox['urls'],
   limits?: ChannelConfig['limits'],
+  repeatWindowMs?: number,
 ): Record<number, ChannelConfig> {
   const { trendyol, shopify } = SANDBOX_MARKETPLACE_CREDENTIALS;
   return {
     1: {
       adapter: 'trendyol',
+      repeatWindowMs,
       baseURL: urls.trendyol,
       integratorName: 'stockflow',
       timeoutMs: 10_000,
@@ -39,10 +41,15 @@ export function sandboxChannelConfigs(
 
 export function sandboxStockDeps(
   urls: Sandbox['urls'],
-  options: { limits?: ChannelConfig['limits']; timeoutMs?: number } = {},
+  options: {
+    limits?: ChannelConfig['limits'];
+    timeoutMs?: number;
+    /** The sandbox marketplace's repeat window, when a test shortens it. */
+    repeatWindowMs?: number;
+  } = {},
 ): StockActivityDeps {
   const adapters = new Map<number, ChannelAdapter>(
-    Object.entries(sandboxChannelConfigs(urls, options.limits)).map(([id, config]) => [
+    Object.entries(sandboxChannelConfigs(urls, options.limits, options.repeatWindowMs)).map(([id, config]) => [
       Number(id),
       createChannelAdapter({ ...config, timeoutMs: options.timeoutMs ?? config.timeoutMs }),
     ]),

@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { FACES, faultConfigSchema, type Face } from './faults';
+import { onlyGiven } from './http-helpers';
 import type { SandboxState } from './state';
 
 const faceParam = z.object({ face: z.enum(FACES) });
@@ -27,7 +28,7 @@ export function controlRoutes(state: SandboxState): FastifyPluginAsync {
           .code(400)
           .send(Object.fromEntries(body.error.issues.map((i) => [i.path.join('.') || 'body', [i.message]])));
       }
-      return state.faults.set(params.data.face as Face, body.data);
+      return state.faults.set(params.data.face as Face, onlyGiven(body.data, request.body));
     });
 
     app.get('/stats', async () => state.faults.allStats());

@@ -96,3 +96,12 @@ export function hashUnit(seed: number, n: number): number {
   h ^= h >>> 16;
   return (h >>> 0) / 4294967296;
 }
+
+/**
+ * The fields a PATCH-like body really names. zod fills `.default()`s even under `.partial()`, which would silently
+ * reset every setting the caller left out; control endpoints change only what they are given.
+ */
+export function onlyGiven<T extends object>(parsed: T, raw: unknown): Partial<T> {
+  const given = new Set(raw && typeof raw === 'object' ? Object.keys(raw) : []);
+  return Object.fromEntries(Object.entries(parsed).filter(([key]) => given.has(key))) as Partial<T>;
+}

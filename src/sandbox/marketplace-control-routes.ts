@@ -18,6 +18,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { marketplaceTunablesSchema } from './marketplace-state';
+import { onlyGiven } from './http-helpers';
 import type { SandboxState } from './state';
 
 const quantitiesQuery = z.object({ barcodes: z.string().optional() });
@@ -44,7 +45,7 @@ export function marketplaceControlRoutes(state: SandboxState): FastifyPluginAsyn
           .code(400)
           .send(Object.fromEntries(body.error.issues.map((i) => [i.path.join('.') || 'body', [i.message]])));
       }
-      return market.setOptions(body.data);
+      return market.setOptions(onlyGiven(body.data, request.body));
     });
   };
 }

@@ -30,7 +30,13 @@ export interface StockTestOptions {
 }
 
 export async function startStockTestEnv(options: StockTestOptions): Promise<StockTestEnv> {
-  const sandbox = await startSandbox({ port: 0, ...options.sandbox });
+  // Trendyol's 15-minute repeat window, shortened alike at the marketplace and in the adapter.
+  const repeatWindowMs = options.sandbox?.marketplace?.repeatWindowMs ?? 2_000;
+  const sandbox = await startSandbox({
+    port: 0,
+    ...options.sandbox,
+    marketplace: { ...options.sandbox?.marketplace, repeatWindowMs },
+  });
   const control = async <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: object): Promise<T> =>
     (await axios.request<T>({ method, url: `${sandbox.urls.control}${path}`, data: body })).data;
   await control('POST', 'seed', { skus: options.skus });
@@ -38,7 +44,7 @@ export async function startStockTestEnv(options: StockTestOptions): Promise<Stoc
   const taskQueue = uniqueTaskQueue('stock');
   const worker = await createTestWorker(temporal, {
     taskQueue,
-    stock: sandboxStockDeps(sandbox.urls, { limits: options.limits, timeoutMs: options.timeoutMs }),
+    stock: sandboxStockDeps(sandbox.urls, { limits: options.limits, timeoutMs: options.timeoutMs, repeatWindowMs }),
   });
   const workerRun = worker.run();
   return {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { createHttpClient } from '../../http/client';
-import { parseResponse } from '../../http/errors';
+import { ClientRequestError, RateLimitedError, parseResponse } from '../../http/errors';
 import { BaseChannelAdapter, callJson } from '../base';
 import type { BatchCheck, ChannelItem, ChannelLimits, ItemResult, SendOutcome } from '../port';
 
@@ -25,7 +25,13 @@ export interface TrendyolAdapterOptions {
   integratorName: string;
   limits: ChannelLimits;
   timeoutMs?: number;
+  /** Trendyol refuses the same body again for this long (15 min in production). */
+  repeatWindowMs?: number;
 }
+
+/** Trendyol's answer to the same request body within its repeat window. */
+const REPEATED_REQUEST = /request\.repeated/;
+const TRENDYOL_REPEAT_WINDOW_MS = 15 * 60_000;
 
 const submitted = z.object({ batchRequestId: z.string().min(1) });
 
@@ -47,6 +53,7 @@ const FINAL_ITEM_STATUSES = new Set(['SUCCESS', 'FAILED']);
 export class TrendyolAdapter extends BaseChannelAdapter {
   private readonly http;
   private readonly sellerPath: string;
+  private readonly repeatWindowMs: number;
 
   constructor(options: TrendyolAdapterOptions) {
     super({ name: 'trendyol', mode: 'async', hasWarehouses: false, limits: options.limits });
@@ -58,14 +65,28 @@ export class TrendyolAdapter extends BaseChannelAdapter {
       headers: { Authorization: `Basic ${basic}`, 'User-Agent': `${options.sellerId} - ${options.integratorName}` },
     });
     this.sellerPath = encodeURIComponent(options.sellerId);
+    this.repeatWindowMs = options.repeatWindowMs ?? TRENDYOL_REPEAT_WINDOW_MS;
   }
 
+  /**
+   * A body Trendyol refuses as repeated was sent and accepted within the window (typically: our own send whose reply
+   * was lost, then a retry). Whether the earlier batch succeeded item by item is unknown, so we neither claim delivery
+   * nor give up: the send becomes retryable exactly when the window has passed (a RateLimitedError), the honest wait.
+   */
   protected async send(items: readonly ChannelItem[], refused: ItemResult[]): Promise<SendOutcome> {
     const { data, exchange } = await callJson(this.http, {
       method: 'POST',
       path: `integration/inventory/sellers/${this.sellerPath}/products/price-and-inventory`,
       body: { items: items.map(toRequestItem) },
       what: 'trendyol price-and-inventory',
+    }).catch((err: unknown) => {
+      if (err instanceof ClientRequestError && REPEATED_REQUEST.test(err.serverMessage ?? '')) {
+        throw new RateLimitedError(
+          { api: err.api, method: err.method, path: err.path, status: err.status, serverMessage: err.serverMessage },
+          this.repeatWindowMs,
+        );
+      }
+      throw err;
     });
     const { batchRequestId } = parseResponse(submitted, data, 'trendyol price-and-inventory');
     return { mode: 'async', remoteBatchId: batchRequestId, rejected: refused, exchanges: [exchange] };

@@ -1,0 +1,117 @@
+/**
+ * Asynchronous channel batches: the maximum-wait path, orphaned batches finished by getStockBatchRequests, and a batch
+ * awaited by its send flow never processed a second time by the safety net.
+ */
+import type { BatchRequestsSummary } from '../../workflows/batch-requests';
+import { batchWorkflowId } from '../../workflows/definitions';
+import type { SendFlowSummary } from '../../workflows/send-flows';
+import { batchCounts, FAST_POLLING, mismatches, startStockTestEnv, type StockTestEnv } from '../support/stock-env';
+
+const SKUS = 120;
+jest.setTimeout(40_000);
+let env: StockTestEnv;
+beforeAll(async () => {
+  env = await startStockTestEnv({ skus: SKUS, limits: { itemsPerRequest: 30 } });
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+const setBatchDelay = (batchDelayMs: number) => env.control('PUT', 'marketplace/options', { batchDelayMs });
+const reports = () => env.sandbox.state.catalog.errorReports.filter((r) => r.channel === 1);
+/** Every 50th product was never sent to the channel: its insert fails before reaching the marketplace. */
+const DELIVERABLE = SKUS - Math.floor(SKUS / 50);
+
+async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('past the maximum wait a batch goes fail with a report, and its stocks are sent by the next run', async () => {
+  await setBatchDelay(3_600_000); // the channel never finishes within the test
+  const handle = await env.stockflow.start('insertProductStocks', {
+    channelId: 1,
+    tuning: { ...FAST_POLLING, maxBatchWait: '1s', window: 2, maxFailedPagesInARow: 2 },
+  });
+  const summary = (await handle.result()) as SendFlowSummary;
+  // Failed batches hand their stocks back, so the run would feed a dead channel forever: it gives the list up after
+  // two batches in a row were never finished, and leaves nothing open.
+  expect(summary).toMatchObject({ batchesDone: 0, stocksSent: 0, targetsGivenUp: [0] });
+  expect(summary.batchesFailed).toBeGreaterThanOrEqual(2);
+  expect(summary.batchesFailed).toBe(summary.pages);
+  expect(await batchCounts(env, 1)).toMatchObject({ sent_to_remote: 0, ongoing: 0, commit: 0, fail: summary.pages });
+  const timedOut = reports().filter((r) => /did not finish batch .* within 1s/.test(r.error_description));
+  expect(timedOut).toHaveLength(summary.pages);
+
+  // A failed batch hands its stocks back: once the channel recovers, the next run delivers everything.
+  await setBatchDelay(100);
+  const retry = (await (
+    await env.stockflow.start('insertProductStocks', { channelId: 1, tuning: FAST_POLLING })
+  ).result()) as SendFlowSummary;
+  expect(retry.stocksSent).toBe(DELIVERABLE);
+  expect(await mismatches(env, 1)).toEqual([]);
+});
+
+test('getStockBatchRequests finishes batches a vanished deployment left in sent_to_remote', async () => {
+  await setBatchDelay(3_600_000);
+  await env.control('POST', 'stocks', { random: { count: 90, seed: 21 } });
+  const flow = await env.stockflow.start('updateProductStocks', {
+    channelId: 1,
+    tuning: { ...FAST_POLLING, window: 10 },
+  });
+  const sent = await until(
+    () => batchCounts(env, 1),
+    (c) => (c.sent_to_remote ?? 0) + (c.ongoing ?? 0) > 0 && (c.commit ?? 0) === 0 && (c.initialized ?? 0) === 0,
+  );
+  await until(
+    () => env.stockflow.progress(1, 'updateProductStocks'),
+    (p) => p.phase === 'awaiting-batches',
+  );
+  // The old deployment vanishes: its flow and the children awaiting its batches are gone.
+  await flow.terminate('deployment removed');
+  const open = [...env.sandbox.state.catalog.batches.values()].filter(
+    (b) => b.channel === 1 && (b.status === 'sent_to_remote' || b.status === 'ongoing'),
+  );
+  expect(open.length).toBe((sent.sent_to_remote ?? 0) + (sent.ongoing ?? 0));
+  for (const batch of open) {
+    await env.temporal.client.workflow.getHandle(batchWorkflowId(1, batch.pk)).terminate('deployment removed');
+  }
+
+  await setBatchDelay(100);
+  const check = await env.stockflow.start('getStockBatchRequests', { channelId: 1, tuning: FAST_POLLING });
+  const summary = (await check.result()) as BatchRequestsSummary;
+  expect(summary).toMatchObject({ found: open.length, done: open.length, failed: 0, alreadyAwaited: 0 });
+  expect(await batchCounts(env, 1)).toMatchObject({ sent_to_remote: 0, ongoing: 0, commit: 0 });
+  expect(await mismatches(env, 1)).toEqual([]);
+});
+
+test('a batch its send flow is awaiting is left to it: processed exactly once', async () => {
+  await setBatchDelay(1_500);
+  await env.control('POST', 'stocks', { random: { count: 90, seed: 33 } });
+  const flow = await env.stockflow.start('updateProductStocks', {
+    channelId: 1,
+    tuning: { ...FAST_POLLING, window: 10 },
+  });
+  const progress = await until(
+    () => env.stockflow.progress(1, 'updateProductStocks'),
+    (p) => p.phase === 'awaiting-batches' && p.batchesInFlight > 0,
+  );
+  const check = (await (
+    await env.stockflow.start('getStockBatchRequests', { channelId: 1, tuning: FAST_POLLING })
+  ).result()) as BatchRequestsSummary;
+  expect(check).toMatchObject({ alreadyAwaited: progress.batchesInFlight, done: 0, failed: 0 });
+
+  const summary = (await flow.result()) as SendFlowSummary;
+  expect(summary.batchesDone).toBe(summary.pages);
+  expect(await mismatches(env, 1)).toEqual([]);
+  // One finished-check report per batch: nobody processed a batch twice.
+  const checks = reports().filter((r) => r.is_ok && r.error_code.includes('-Channel-CheckStocks-'));
+  const perBatch = new Map<number, number>();
+  for (const r of checks) perBatch.set(r.action_object_id, (perBatch.get(r.action_object_id) ?? 0) + 1);
+  expect([...perBatch.values()].every((n) => n === 1)).toBe(true);
+});
