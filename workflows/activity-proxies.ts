@@ -5,14 +5,18 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { StockActivities } from '../activities/stock-types';
+import { durationMs, type Tuning } from './inputs';
 
-export const stockActivities = proxyActivities<StockActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    // ~30 minutes of an unreachable API before the page fails and the run moves on.
-    maximumAttempts: 40,
-  },
-});
+/** Activities with the run's retry ceiling (`tuning.retryMaxInterval`, default 1 minute). */
+export function stockActivities(tuning: Pick<Tuning, 'retryMaxInterval'>): StockActivities {
+  return proxyActivities<StockActivities>({
+    startToCloseTimeout: '2 minutes',
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: durationMs(tuning.retryMaxInterval),
+      // About half an hour of an unreachable API (at the default ceiling) before the page fails and the run goes on.
+      maximumAttempts: 40,
+    },
+  });
+}

@@ -1,5 +1,5 @@
 import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { stockActivities as act } from './activity-proxies';
+import { stockActivities } from './activity-proxies';
 import { startAwaitingBatch } from './channel-batch';
 import { StockChannelId, StockFlow, progressQuery, type FlowProgress } from './definitions';
 import { batchRequestsInputSchema, parseInput, type BatchRequestsInput } from './inputs';
@@ -28,6 +28,7 @@ const BATCHES_PER_RUN = 500;
 export async function getStockBatchRequests(rawInput: BatchRequestsInput): Promise<BatchRequestsSummary> {
   const input = parseInput(batchRequestsInputSchema, rawInput);
   const { channelId, tuning } = input;
+  const act = stockActivities(tuning);
   upsertSearchAttributes([
     { key: StockChannelId, value: String(channelId) },
     { key: StockFlow, value: 'getStockBatchRequests' },
@@ -75,6 +76,7 @@ export async function getStockBatchRequests(rawInput: BatchRequestsInput): Promi
       maxBatchWait: tuning.maxBatchWait,
       pollInitial: tuning.pollInitial,
       pollMax: tuning.pollMax,
+      retryMaxInterval: tuning.retryMaxInterval,
     });
     if (!child) {
       summary.alreadyAwaited++;

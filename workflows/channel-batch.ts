@@ -9,7 +9,7 @@ import {
   workflowInfo,
   CancellationScope,
 } from '@temporalio/workflow';
-import { stockActivities as act } from './activity-proxies';
+import { stockActivities } from './activity-proxies';
 import { batchWorkflowId } from './definitions';
 import { durationMs } from './inputs';
 
@@ -22,6 +22,7 @@ export interface AwaitChannelBatchInput {
   maxBatchWait: string | number;
   pollInitial: string | number;
   pollMax: string | number;
+  retryMaxInterval: string | number;
   /** Carried over continue-as-new: when the wait began (ms since epoch) and the current poll delay (ms). */
   waitStartedAt?: number;
   delayMs?: number;
@@ -48,6 +49,7 @@ export async function awaitChannelBatch(input: AwaitChannelBatchInput): Promise<
   const deadline = startedAt + durationMs(input.maxBatchWait);
   let delayMs = input.delayMs ?? durationMs(input.pollInitial);
   const { channelId, batchPk } = input;
+  const act = stockActivities(input);
   try {
     for (let check = 0; ; check++) {
       const result = await act.checkBatch({

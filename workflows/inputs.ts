@@ -33,6 +33,8 @@ export const tuningSchema = z
     /** First and longest pause between two checks of a channel batch (backoff doubles in between). */
     pollInitial: duration.default('5 seconds'),
     pollMax: duration.default('5 minutes'),
+    /** Longest pause between two attempts of a failing activity (backoff doubles from 1 s up to this). */
+    retryMaxInterval: duration.default('1 minute'),
     /** Pages per run before continue-as-new (also continues when the server suggests it). */
     pagesPerRun: z.number().int().min(1).max(2_000).default(400),
     /**

@@ -11,7 +11,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { FlowPlan, FlowTarget, StockKind } from '../activities/stock-types';
-import { stockActivities as act } from './activity-proxies';
+import { stockActivities } from './activity-proxies';
 import { startAwaitingBatch, type awaitChannelBatch, type ChannelBatchOutcome } from './channel-batch';
 import {
   StockChannelId,
@@ -81,6 +81,7 @@ async function runSendFlow(
   const input: SendFlowOptions = parseInput(sendFlowInputSchema, rawInput);
   const { channelId, tuning } = input;
   const { kind, source } = SHAPES[flow];
+  const act = stockActivities(tuning);
 
   const progress: FlowProgress = carry
     ? { ...carry.progress, runs: carry.progress.runs + 1, batchesInFlight: 0 }
@@ -164,6 +165,7 @@ async function runSendFlow(
       maxBatchWait: tuning.maxBatchWait,
       pollInitial: tuning.pollInitial,
       pollMax: tuning.pollMax,
+      retryMaxInterval: tuning.retryMaxInterval,
     });
     if (!child) {
       progress.batchesHandedOver++;

@@ -64,8 +64,11 @@ export async function startStockTestEnv(options: StockTestOptions): Promise<Stoc
   };
 }
 
-/** Quick polls so async batches settle in test time; production polls from 5 s up to 5 min. */
-export const FAST_POLLING = { pollInitial: '100ms', pollMax: '500ms' } as const;
+/**
+ * Quick polls so async batches settle in test time (production polls from 5 s up to 5 min), and retries that back off
+ * to at most 2 s instead of a minute.
+ */
+export const FAST_TUNING = { pollInitial: '100ms', pollMax: '500ms', retryMaxInterval: '2s' } as const;
 
 interface Catalogue {
   channels: { pk: number; conf: { WAREHOUSE_CODES: Record<string, string> } }[];

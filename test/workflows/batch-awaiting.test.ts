@@ -5,7 +5,7 @@
 import type { BatchRequestsSummary } from '../../workflows/batch-requests';
 import { batchWorkflowId } from '../../workflows/definitions';
 import type { SendFlowSummary } from '../../workflows/send-flows';
-import { batchCounts, FAST_POLLING, mismatches, startStockTestEnv, type StockTestEnv } from '../support/stock-env';
+import { batchCounts, FAST_TUNING, mismatches, startStockTestEnv, type StockTestEnv } from '../support/stock-env';
 
 const SKUS = 120;
 jest.setTimeout(40_000);
@@ -36,7 +36,7 @@ test('past the maximum wait a batch goes fail with a report, and its stocks are 
   await setBatchDelay(3_600_000); // the channel never finishes within the test
   const handle = await env.stockflow.start('insertProductStocks', {
     channelId: 1,
-    tuning: { ...FAST_POLLING, maxBatchWait: '1s', window: 2, maxFailedPagesInARow: 2 },
+    tuning: { ...FAST_TUNING, maxBatchWait: '1s', window: 2, maxFailedPagesInARow: 2 },
   });
   const summary = (await handle.result()) as SendFlowSummary;
   // Failed batches hand their stocks back, so the run would feed a dead channel forever: it gives the list up after
@@ -51,7 +51,7 @@ test('past the maximum wait a batch goes fail with a report, and its stocks are 
   // A failed batch hands its stocks back: once the channel recovers, the next run delivers everything.
   await setBatchDelay(100);
   const retry = (await (
-    await env.stockflow.start('insertProductStocks', { channelId: 1, tuning: FAST_POLLING })
+    await env.stockflow.start('insertProductStocks', { channelId: 1, tuning: FAST_TUNING })
   ).result()) as SendFlowSummary;
   expect(retry.stocksSent).toBe(DELIVERABLE);
   expect(await mismatches(env, 1)).toEqual([]);
@@ -62,7 +62,7 @@ test('getStockBatchRequests finishes batches a vanished deployment left in sent_
   await env.control('POST', 'stocks', { random: { count: 90, seed: 21 } });
   const flow = await env.stockflow.start('updateProductStocks', {
     channelId: 1,
-    tuning: { ...FAST_POLLING, window: 10 },
+    tuning: { ...FAST_TUNING, window: 10 },
   });
   const sent = await until(
     () => batchCounts(env, 1),
@@ -83,7 +83,7 @@ test('getStockBatchRequests finishes batches a vanished deployment left in sent_
   }
 
   await setBatchDelay(100);
-  const check = await env.stockflow.start('getStockBatchRequests', { channelId: 1, tuning: FAST_POLLING });
+  const check = await env.stockflow.start('getStockBatchRequests', { channelId: 1, tuning: FAST_TUNING });
   const summary = (await check.result()) as BatchRequestsSummary;
   expect(summary).toMatchObject({ found: open.length, done: open.length, failed: 0, alreadyAwaited: 0 });
   expect(await batchCounts(env, 1)).toMatchObject({ sent_to_remote: 0, ongoing: 0, commit: 0 });
@@ -95,14 +95,14 @@ test('a batch its send flow is awaiting is left to it: processed exactly once', 
   await env.control('POST', 'stocks', { random: { count: 90, seed: 33 } });
   const flow = await env.stockflow.start('updateProductStocks', {
     channelId: 1,
-    tuning: { ...FAST_POLLING, window: 10 },
+    tuning: { ...FAST_TUNING, window: 10 },
   });
   const progress = await until(
     () => env.stockflow.progress(1, 'updateProductStocks'),
     (p) => p.phase === 'awaiting-batches' && p.batchesInFlight > 0,
   );
   const check = (await (
-    await env.stockflow.start('getStockBatchRequests', { channelId: 1, tuning: FAST_POLLING })
+    await env.stockflow.start('getStockBatchRequests', { channelId: 1, tuning: FAST_TUNING })
   ).result()) as BatchRequestsSummary;
   expect(check).toMatchObject({ alreadyAwaited: progress.batchesInFlight, done: 0, failed: 0 });
 

@@ -4,7 +4,7 @@
  * the channel, every batch must be finished, and the error reports must follow the is_success_log rule.
  */
 import type { SendFlowSummary } from '../../workflows/send-flows';
-import { batchCounts, FAST_POLLING, mismatches, startStockTestEnv, type StockTestEnv } from '../support/stock-env';
+import { batchCounts, FAST_TUNING, mismatches, startStockTestEnv, type StockTestEnv } from '../support/stock-env';
 
 const SKUS = 200;
 let env: StockTestEnv;
@@ -37,7 +37,7 @@ async function run(flow: Parameters<StockTestEnv['stockflow']['start']>[0], inpu
 
 describe('async channel (Trendyol)', () => {
   test('insertProductStocks delivers every stock, page after page, with a report per call and per failure', async () => {
-    const summary = await run('insertProductStocks', { channelId: 1, tuning: FAST_POLLING });
+    const summary = await run('insertProductStocks', { channelId: 1, tuning: FAST_TUNING });
     expect(summary).toMatchObject({
       stocksSent: SKUS - NEVER_SENT,
       stocksFailed: NEVER_SENT,
@@ -61,14 +61,14 @@ describe('async channel (Trendyol)', () => {
     await env.control('POST', 'stocks', { random: { count: 60, seed: 7 } });
     const before = (await mismatches(env, 1)).length;
     expect(before).toBeGreaterThan(0);
-    const summary = await run('updateProductStocks', { channelId: 1, tuning: FAST_POLLING });
+    const summary = await run('updateProductStocks', { channelId: 1, tuning: FAST_TUNING });
     expect(summary.stocksSent).toBe(before);
     expect(summary.stocksFailed).toBe(0);
     expect(await mismatches(env, 1)).toEqual([]);
   });
 
   test('the extra-stock-list flows run once per mapped stock list, each with its own batches', async () => {
-    const summary = await run('insertProductStocksFromExtraStockList', { channelId: 1, tuning: FAST_POLLING });
+    const summary = await run('insertProductStocksFromExtraStockList', { channelId: 1, tuning: FAST_TUNING });
     // Channel 1 maps stock lists 2 and 3 (WAREHOUSE_CODES); Trendyol has no warehouses, so the list sent last wins.
     expect(summary.targets).toBe(2);
     expect(summary.stocksSent).toBe(2 * (SKUS - NEVER_SENT));
@@ -77,7 +77,7 @@ describe('async channel (Trendyol)', () => {
     // Only list 3's location changes: list 2 has nothing to send, list 3 sends exactly the changed stocks.
     const changed = range(101, 140).filter((pk) => pk % 50 !== 0);
     await changeStocks(changed, '112');
-    const update = await run('updateProductStocksFromExtraStockList', { channelId: 1, tuning: FAST_POLLING });
+    const update = await run('updateProductStocksFromExtraStockList', { channelId: 1, tuning: FAST_TUNING });
     expect(update).toMatchObject({ targets: 2, stocksSent: changed.length, stocksFailed: 0, batchesFailed: 0 });
     expect(await mismatches(env, 1, 3)).toEqual([]);
     expect(await batchCounts(env, 1)).toMatchObject({ initialized: 0, commit: 0, sent_to_remote: 0, ongoing: 0 });

@@ -1,0 +1,131 @@
+/**
+ * What operators and other services rely on: bad input fails at once naming the field, one run per channel and flow
+ * (a second start attaches), the progress query, pause/resume between pages, and cancellation leaving no batch open.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import type { FlowProgress } from '../../workflows/definitions';
+import type { SendFlowSummary } from '../../workflows/send-flows';
+import { batchCounts, mismatches, startStockTestEnv, type StockTestEnv } from '../support/stock-env';
+
+let env: StockTestEnv;
+beforeAll(async () => {
+  // Small pages and a slow Omnitron give a run many pages and time to steer it.
+  env = await startStockTestEnv({ skus: 300, limits: { itemsPerRequest: 10 } });
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+async function until(probe: () => Promise<FlowProgress>, done: (p: FlowProgress) => boolean): Promise<FlowProgress> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value && done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`progress never matched: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    // The whole cause chain, as the Web UI shows it (an activity's failure arrives wrapped in "Activity task failed").
+    const messages: string[] = [];
+    for (let cause: Error | undefined = err as Error; cause; cause = cause.cause as Error | undefined) {
+      messages.push(cause.message);
+    }
+    return messages.join(' <- ');
+  }
+  throw new Error('expected the workflow to fail');
+}
+
+test('bad input fails the run at once with a message naming each field', async () => {
+  const bad = await env.stockflow.start('insertProductStocks', {
+    channelId: -1,
+    isSuccessLog: 'yes',
+  } as never);
+  const message = await failureOf(bad.result());
+  expect(message).toMatch(/<- invalid input: /);
+  expect(message).toContain('channelId:');
+  expect(message).toContain('isSuccessLog:');
+
+  const unknownTuning = await env.stockflow.start('getStockBatchRequests', {
+    channelId: 1,
+    tuning: { widow: 3 },
+  } as never);
+  expect(await failureOf(unknownTuning.result())).toContain('tuning');
+});
+
+test('isSync that contradicts the channel adapter is refused, naming isSync', async () => {
+  const handle = await env.stockflow.start('updateProductStocks', { channelId: 2, isSync: false });
+  expect(await failureOf(handle.result())).toContain('isSync: channel 2 uses the synchronous shopify adapter');
+});
+
+test('one run per channel and flow: a second start attaches to the running one', async () => {
+  await env.control('PUT', 'faults/omnitron', { latencyMs: 20 });
+  const first = await env.stockflow.start('insertProductStocks', { channelId: 2 });
+  const second = await env.stockflow.start('insertProductStocks', { channelId: 2 });
+  expect(second.workflowId).toBe('stock/2/insertProductStocks');
+  const [a, b] = await Promise.all([first.describe(), second.describe()]);
+  expect(b.runId).toBe(a.runId);
+  await first.result();
+  await env.control('PUT', 'faults/omnitron', { latencyMs: 0 });
+});
+
+test('pause holds the run between pages, resume continues, progress counts along', async () => {
+  await env.control('POST', 'stocks', { random: { count: 250, seed: 9 } });
+  await env.control('PUT', 'faults/omnitron', { latencyMs: 20 });
+  const handle = await env.stockflow.start('updateProductStocks', { channelId: 2 });
+  await until(
+    () => env.stockflow.progress(2, 'updateProductStocks'),
+    (p) => p.pages >= 2,
+  );
+  await env.stockflow.pause(2, 'updateProductStocks');
+  const paused = await until(
+    () => env.stockflow.progress(2, 'updateProductStocks'),
+    (p) => p.paused,
+  );
+  await new Promise((r) => setTimeout(r, 1_000));
+  const later = await env.stockflow.progress(2, 'updateProductStocks');
+  // At most the page in flight when the signal came finishes; then nothing moves.
+  expect(later.pages - paused.pages).toBeLessThanOrEqual(1);
+  const held = later.pages;
+  await new Promise((r) => setTimeout(r, 500));
+  expect((await env.stockflow.progress(2, 'updateProductStocks')).pages).toBe(held);
+
+  await env.stockflow.resume(2, 'updateProductStocks');
+  const summary = (await handle.result()) as SendFlowSummary;
+  expect(summary.pages).toBeGreaterThan(held);
+  expect(await mismatches(env, 2)).toEqual([]);
+  await env.control('PUT', 'faults/omnitron', { latencyMs: 0 });
+});
+
+test('cancelling a run fails its open batch with a report and leaves nothing in initialized or commit', async () => {
+  await env.control('POST', 'stocks', { random: { count: 250, seed: 19 } });
+  await env.control('PUT', 'faults/omnitron', { latencyMs: 30 });
+  const handle = await env.stockflow.start('updateProductStocks', { channelId: 2 });
+  await until(
+    () => env.stockflow.progress(2, 'updateProductStocks'),
+    (p) => p.pages >= 2,
+  );
+  await env.stockflow.cancel(2, 'updateProductStocks');
+  await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+  await env.control('PUT', 'faults/omnitron', { latencyMs: 0 });
+  const counts = await batchCounts(env, 2);
+  expect(counts).toMatchObject({ initialized: 0, commit: 0 });
+  // The page in flight, if any, was failed, and says why.
+  const cancelled = env.sandbox.state.catalog.errorReports.filter((r) =>
+    r.error_description.includes('cancelled by an operator'),
+  );
+  expect(cancelled.map((r) => r.action_object_id).sort()).toEqual(
+    [...env.sandbox.state.catalog.batches.values()]
+      .filter((b) => b.channel === 2 && b.status === 'fail')
+      .map((b) => b.pk)
+      .sort(),
+  );
+  // Whatever the cancelled run did not send is still pending: the next run sends it.
+  await (await env.stockflow.start('updateProductStocks', { channelId: 2 })).result();
+  expect(await mismatches(env, 2)).toEqual([]);
+});
