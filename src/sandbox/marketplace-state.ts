@@ -138,12 +138,8 @@ export class MarketplaceState {
     return { ...this.tunables };
   }
 
-  /** A shorter batch delay applies to batches already in progress too: a slow channel that recovers catches up. */
   setOptions(changes: Partial<MarketplaceTunables>): MarketplaceTunables {
     this.tunables = marketplaceTunablesSchema.parse({ ...this.tunables, ...changes });
-    for (const batch of this.inProgress) {
-      batch.dueAt = Math.min(batch.dueAt, batch.createdAt + this.tunables.batchDelayMs);
-    }
     this.bucket = { available: this.tunables.shopifyMaximumAvailable, at: Date.now() };
     return this.options;
   }
