@@ -8,11 +8,12 @@ import type { ChannelConfig } from '../../src/channels/registry';
 import { StockflowClient } from '../../src/client';
 import { sandboxStockDeps } from '../../src/sandbox/connect';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue, type TestTemporal } from './temporal';
+import { connectIsolatedTemporal } from './isolated-namespace';
+import { createTestWorker, uniqueTaskQueue, type TestTemporal } from './temporal';
 
 export interface StockTestEnv {
   sandbox: Sandbox;
-  temporal: TestTemporal;
+  temporal: TestTemporal & { namespace: string };
   worker: Worker;
   workerRun: Promise<void>;
   stockflow: StockflowClient;
@@ -40,9 +41,12 @@ export async function startStockTestEnv(options: StockTestOptions): Promise<Stoc
   const control = async <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: object): Promise<T> =>
     (await axios.request<T>({ method, url: `${sandbox.urls.control}${path}`, data: body })).data;
   await control('POST', 'seed', { skus: options.skus });
-  const temporal = await connectTestTemporal();
+  // A namespace per test file: workflow ids are fixed by design (stock/<channel>/<flow>), so files running at once
+  // in one namespace would attach to each other's runs.
+  const temporal = await connectIsolatedTemporal('stock');
   const taskQueue = uniqueTaskQueue('stock');
   const worker = await createTestWorker(temporal, {
+    namespace: temporal.namespace,
     taskQueue,
     stock: sandboxStockDeps(sandbox.urls, { limits: options.limits, timeoutMs: options.timeoutMs, repeatWindowMs }),
   });
