@@ -2,6 +2,8 @@ import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
+import { sandboxStockDeps } from '../sandbox/connect';
+import { startSandbox, type Sandbox } from '../sandbox/server';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { createStockflowWorker } from '../worker';
@@ -10,6 +12,10 @@ import { createStockflowWorker } from '../worker';
  * Runs a worker until SIGINT/SIGTERM; with `embeddedServer` and no TEMPORAL_ADDRESS it first starts the dev server
  * (state kept in STOCKFLOW_STATE_DIR) and stops it after the worker has drained. The SDK runtime turns the signals into
  * a graceful worker shutdown (in-flight activities get STOCKFLOW_SHUTDOWN_GRACE to finish).
+ *
+ * `stockflow start` also runs the sandbox, seeded with a demo catalogue, and wires the stock flows to it, so the stack
+ * works with nothing configured. (Connecting a real Omnitron and marketplaces is configuration still to come; until
+ * then `stockflow worker` runs the self-check only.)
  */
 export async function startCommand(opts: { embeddedServer: boolean }): Promise<void> {
   const config = loadConfig();
@@ -37,6 +43,13 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
       await admin.close();
     }
   }
+  let sandbox: Sandbox | undefined;
+  if (opts.embeddedServer) {
+    sandbox = await startSandbox({ port: config.sandbox.port });
+    const seeded = sandbox.state.catalog.seed({ skus: config.sandbox.skus });
+    const channels = seeded.channels.map((c) => `${c.pk} (${c.name})`).join(', ');
+    console.log(`Sandbox: ${sandbox.url} — ${config.sandbox.skus} SKUs, channels ${channels}`);
+  }
   const connection = await NativeConnection.connect({ address });
   try {
     const worker = await createStockflowWorker({
@@ -44,6 +57,7 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       shutdownGraceTime: config.worker.shutdownGraceTime,
+      stock: sandbox ? sandboxStockDeps(sandbox.urls) : undefined,
     });
     console.log(
       `Worker ready: namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}. Ctrl-C stops.`,
@@ -52,6 +66,7 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
     console.log('Worker stopped.');
   } finally {
     await connection.close();
+    if (sandbox) await sandbox.close();
     if (server) {
       await server.stop();
       console.log('Temporal dev server stopped.');

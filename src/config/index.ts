@@ -20,6 +20,10 @@ const envSchema = z.object({
   STOCKFLOW_DEV_UI_PORT: port.default(8233),
   /** Local state of `npm start` (the dev server's database); git-ignored. */
   STOCKFLOW_STATE_DIR: z.string().min(1).default('.stockflow'),
+  /** Port of the embedded sandbox `stockflow start` runs when no real Omnitron is configured (0 = any free port). */
+  STOCKFLOW_SANDBOX_PORT: z.coerce.number().int().min(0).max(65_535).default(8090),
+  /** SKUs of the sandbox's demo catalogue. */
+  STOCKFLOW_SANDBOX_SKUS: z.coerce.number().int().min(1).max(5_000_000).default(1000),
   /** How long a stopping worker lets in-flight activities finish before cancelling them. */
   STOCKFLOW_SHUTDOWN_GRACE: z
     .string()
@@ -30,6 +34,7 @@ const envSchema = z.object({
 export interface Config {
   temporal: { address?: string; namespace: string; taskQueue: string };
   devServer: { port: number; uiPort: number; stateDir: string };
+  sandbox: { port: number; skus: number };
   worker: { shutdownGraceTime: string };
 }
 
@@ -52,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.STOCKFLOW_TASK_QUEUE },
     devServer: { port: e.STOCKFLOW_DEV_SERVER_PORT, uiPort: e.STOCKFLOW_DEV_UI_PORT, stateDir: e.STOCKFLOW_STATE_DIR },
+    sandbox: { port: e.STOCKFLOW_SANDBOX_PORT, skus: e.STOCKFLOW_SANDBOX_SKUS },
     worker: { shutdownGraceTime: e.STOCKFLOW_SHUTDOWN_GRACE },
   };
 }

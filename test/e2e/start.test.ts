@@ -9,7 +9,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { StockflowClient } from '../../src/client';
 import { freePort } from '../../src/temporal/dev-server';
+import type { SendFlowSummary } from '../../workflows/send-flows';
 
 const root = join(__dirname, '..', '..');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -58,6 +61,8 @@ test('stockflow start runs dev server + UI + worker and stops cleanly on SIGINT'
     STOCKFLOW_DEV_SERVER_PORT: String(port),
     STOCKFLOW_DEV_UI_PORT: String(uiPort),
     STOCKFLOW_SHUTDOWN_GRACE: '2s',
+    STOCKFLOW_SANDBOX_PORT: '0',
+    STOCKFLOW_SANDBOX_SKUS: '300',
   };
   const child = spawn(process.execPath, [cli, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   try {
@@ -72,6 +77,17 @@ test('stockflow start runs dev server + UI + worker and stops cleanly on SIGINT'
     const { stdout } = await run(process.execPath, [cli, 'check', '--wait', '100ms'], { env });
     const result = JSON.parse(stdout) as { releasedEarly: boolean; worker: { taskQueue: string } };
     expect(result.worker.taskQueue).toBe('stockflow');
+
+    // The stock flows run against the embedded sandbox with nothing configured.
+    const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
+    try {
+      const stockflow = new StockflowClient(new Client({ connection }), 'stockflow');
+      const handle = await stockflow.start('insertProductStocks', { channelId: 2 });
+      const summary = (await handle.result()) as SendFlowSummary;
+      expect(summary.stocksSent).toBe(300 - 6); // every 50th product was never listed on the channel
+    } finally {
+      await connection.close();
+    }
 
     child.kill('SIGINT');
     const [code] = (await once(child, 'exit')) as [number | null];
