@@ -3,7 +3,7 @@
  * right thing per error class: 429 waits exactly its Retry-After, 5xx/timeouts back off, 4xx and bad data fail the
  * page at once (the run goes on with the next one).
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ClientRequestError, RateLimitedError, StockflowError } from '../src/http/errors';
 
 /** Omnitron lets one batch per channel and content type sit in `commit`; another flow of the channel holds it. */
@@ -28,12 +28,23 @@ export function toActivityFailure(err: unknown): unknown {
   });
 }
 
-/** Runs an activity body, translating client errors on the way out. */
-export async function translatingErrors<T>(body: () => Promise<T>): Promise<T> {
+/** How often a working activity heartbeats (its heartbeat timeout is 20 s: see workflows/activity-proxies.ts). */
+const HEARTBEAT_EVERY_MS = 5_000;
+
+/**
+ * Runs an activity body: heartbeats while it works (a dead worker is noticed within the heartbeat timeout), and
+ * translates client errors on the way out.
+ */
+export async function activityStep<T>(body: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  context.heartbeat();
+  const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
   try {
     return await body();
   } catch (err) {
     throw toActivityFailure(err);
+  } finally {
+    clearInterval(heartbeat);
   }
 }
 

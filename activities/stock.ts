@@ -14,7 +14,7 @@ import type { ChannelAdapter, ChannelItem, ItemResult } from '../src/channels/po
 import type { OmnitronClient } from '../src/omnitron/client';
 import type { BatchObject, BatchRequest, ProductStock } from '../src/omnitron/schemas';
 import { BatchReporter, type ObjectFailure } from './error-reports';
-import { permanent, translatingErrors } from './failures';
+import { permanent, activityStep } from './failures';
 import type {
   BatchRef,
   CheckBatchResult,
@@ -30,6 +30,12 @@ export interface StockActivityDeps {
   /** The configured adapter of an Omnitron channel; throws when the channel has none. */
   channelAdapter(channelId: number): ChannelAdapter;
 }
+
+/**
+ * A batch still `initialized` after this long was opened by a step whose reply was lost (the worker died between
+ * Omnitron's answer and Temporal's); its retry opened another. Planning a flow fails such orphans.
+ */
+const ORPHAN_AFTER_MS = 10 * 60_000;
 
 /** Omnitron serves product objects and prices in chunks (the Python service's sizes). */
 const PRODUCT_CHUNK = 20;
@@ -188,6 +194,21 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
     return { succeeded: outcome.size - failures.length, failed: failures.length };
   }
 
+  async function failOrphanedBatches(channelId: number): Promise<void> {
+    const stale = Date.now() - ORPHAN_AFTER_MS;
+    const page = await omnitron.listBatches(channelId, {
+      status: ['initialized'],
+      content_type: 'productstock',
+      limit: 100,
+    });
+    for (const batch of page.results.filter((b) => Date.parse(b.modified_date) < stale)) {
+      await omnitron.markFail(channelId, batch.pk);
+      await new BatchReporter(omnitron, channelId, batch, true).batchFailure(
+        'orphaned: opened by a step whose reply was lost, never committed',
+      );
+    }
+  }
+
   function indexByRemoteId(items: readonly (ChannelItem & { pk: number })[]): Map<string, number[]> {
     const index = new Map<string, number[]>();
     for (const item of items) index.set(item.remoteId, [...(index.get(item.remoteId) ?? []), item.pk]);
@@ -196,7 +217,7 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
 
   return {
     planFlow: (input) =>
-      translatingErrors(async () => {
+      activityStep(async () => {
         const { channel, adapter, catalog } = await channelSetup(input.channelId);
         const { mode, limits } = adapter.descriptor;
         if (input.isSync !== undefined && input.isSync !== (mode === 'sync')) {
@@ -206,6 +227,7 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
               `${adapter.descriptor.name} adapter; leave isSync out or set it to ${mode === 'sync'}`,
           );
         }
+        await failOrphanedBatches(input.channelId);
         const codes = channel.conf.WAREHOUSE_CODES ?? {};
         const eligible = new Set([catalog.stock_list, ...catalog.extra_stock_lists]);
         const targets: FlowTarget[] =
@@ -218,11 +240,10 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
         return { active: channel.is_active, mode, pageSize: limits.itemsPerRequest, targets };
       }),
 
-    openBatch: ({ channelId }) =>
-      translatingErrors(async () => ({ batchPk: (await omnitron.createBatch(channelId)).pk })),
+    openBatch: ({ channelId }) => activityStep(async () => ({ batchPk: (await omnitron.createBatch(channelId)).pk })),
 
     commitPage: (input) =>
-      translatingErrors(async (): Promise<CommitPageResult> => {
+      activityStep(async (): Promise<CommitPageResult> => {
         const batch = await omnitron.getBatch(input.channelId, input.batchPk);
         if (batch.status !== 'initialized') {
           // A retry after the commit went through: answer from the batch, never fetch and commit a second page.
@@ -260,7 +281,7 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
       }),
 
     sendBatch: (input) =>
-      translatingErrors(async (): Promise<SendBatchResult> => {
+      activityStep(async (): Promise<SendBatchResult> => {
         const batch = await omnitron.getBatch(input.channelId, input.batchPk);
         if (OPEN_FOR_SENDING.includes(batch.status) && batch.remote_batch_id) {
           return { mode: 'async', remoteBatchId: batch.remote_batch_id, sent: batch.objects.length, failed: 0 };
@@ -325,7 +346,7 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
       }),
 
     checkBatch: (input) =>
-      translatingErrors(async (): Promise<CheckBatchResult> => {
+      activityStep(async (): Promise<CheckBatchResult> => {
         const batch = await omnitron.getBatch(input.channelId, input.batchPk);
         if (batch.status === 'done' || batch.status === 'fail') return { state: 'done', ...finishedCounts(batch) };
         const adapter = adapterOf(input.channelId);
@@ -364,7 +385,7 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
       }),
 
     failBatch: (input) =>
-      translatingErrors(async () => {
+      activityStep(async () => {
         const batch = await omnitron.getBatch(input.channelId, input.batchPk);
         if (batch.status === 'done' || batch.status === 'fail') return;
         await omnitron.markFail(input.channelId, input.batchPk);
@@ -372,7 +393,7 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
       }),
 
     listOpenBatches: ({ channelId, limit }) =>
-      translatingErrors(async () => {
+      activityStep(async () => {
         const page = await omnitron.listBatches(channelId, {
           status: OPEN_FOR_SENDING,
           content_type: 'productstock',

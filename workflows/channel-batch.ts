@@ -22,7 +22,8 @@ export interface AwaitChannelBatchInput {
   maxBatchWait: string | number;
   pollInitial: string | number;
   pollMax: string | number;
-  retryMaxInterval: string | number;
+  /** Optional: runs started before it existed carry none. */
+  retryMaxInterval?: string | number;
   /** Carried over continue-as-new: when the wait began (ms since epoch) and the current poll delay (ms). */
   waitStartedAt?: number;
   delayMs?: number;

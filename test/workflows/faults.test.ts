@@ -9,16 +9,16 @@ let env: StockTestEnv;
 beforeAll(async () => {
   env = await startStockTestEnv({
     skus: 150,
-    limits: { itemsPerRequest: 25 },
+    limits: { itemsPerRequest: 10 },
     sandbox: { marketplace: { batchDelayMs: 100 } },
     timeoutMs: 1_000, // an injected timeout holds the request for 3 s: the client gives up after 1 s and retries
   });
-  // The chaos mix of the benchmarks: 10% 5xx, 5% 429 with Retry-After, 2% timeouts; 5% 5xx from Omnitron.
+  // Rates high enough that every kind of fault surely happens in a run of this size.
   await env.control('PUT', 'faults/marketplace', {
-    errorRate: 0.1,
-    rateLimitRate: 0.05,
+    errorRate: 0.15,
+    rateLimitRate: 0.1,
     retryAfterSeconds: 1,
-    timeoutRate: 0.02,
+    timeoutRate: 0.05,
     timeoutHoldMs: 3_000,
   });
   await env.control('PUT', 'faults/omnitron', { errorRate: 0.05 });

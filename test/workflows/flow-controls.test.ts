@@ -129,3 +129,17 @@ test('cancelling a run fails its open batch with a report and leaves nothing in 
   await (await env.stockflow.start('updateProductStocks', { channelId: 2 })).result();
   expect(await mismatches(env, 2)).toEqual([]);
 });
+
+test('a batch a lost reply left initialized is failed, with a report, when the channel next plans a flow', async () => {
+  const catalog = env.sandbox.state.catalog;
+  const orphan = catalog.createBatch(2, 'productstock');
+  const fresh = catalog.createBatch(2, 'productstock');
+  orphan.modified_date = new Date(Date.now() - 11 * 60_000).toISOString();
+  await (await env.stockflow.start('updateProductStocks', { channelId: 2 })).result();
+  expect(catalog.batch(2, orphan.pk).status).toBe('fail');
+  expect(catalog.batch(2, fresh.pk).status).toBe('initialized'); // possibly another flow's, just opened: left alone
+  expect(catalog.errorReports.filter((r) => r.action_object_id === orphan.pk).map((r) => r.error_description)).toEqual([
+    'orphaned: opened by a step whose reply was lost, never committed',
+  ]);
+  catalog.updateBatch(2, fresh.pk, { status: 'fail' });
+});

@@ -1,0 +1,201 @@
+/**
+ * A worker process SIGKILLed in the middle of two send flows (async Trendyol and sync Shopify) loses nothing: a fresh
+ * worker process picks the runs up, both complete, the marketplaces hold exactly Omnitron's quantities, no batch is
+ * left in `initialized`/`commit`, and no page was committed twice. The worker runs the built code
+ * (dist/test/support/worker-process.js, from `npm run build` / `npm test`), wired exactly like production; the sandbox
+ * runs in this process so its state can be inspected.
+ *
+ * Slow by nature: an activity that was running when the process died is only retried after its start-to-close
+ * timeout (2 minutes, workflows/activity-proxies.ts — no heartbeat timeout), so this test allows 5 minutes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { StockflowClient } from '../../src/client';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server';
+import type { SendFlowSummary } from '../../workflows/send-flows';
+import {
+  batchCounts,
+  doneBatches,
+  expectedQuantities,
+  pksInSeveralDoneBatches,
+  sandboxControl,
+  shopifyMismatches,
+  trendyolMismatches,
+  type Control,
+} from '../support/channel-checks';
+import { FAST_TUNING } from '../support/stock-env';
+import { chainHistories, firstRunId } from '../support/histories';
+import { connectIsolatedTemporal, type IsolatedTemporal } from '../support/isolated-namespace';
+import { uniqueTaskQueue } from '../support/temporal';
+import {
+  WORKER_NAMESPACE,
+  WORKER_LIMITS,
+  WORKER_READY_LINE,
+  WORKER_SANDBOX_URLS,
+  WORKER_SHUTDOWN_GRACE,
+  WORKER_TASK_QUEUE,
+} from '../support/worker-process';
+
+const WORKER_SCRIPT = join(__dirname, '..', '..', 'dist', 'test', 'support', 'worker-process.js');
+const SKUS = 1_500;
+const ITEMS_PER_REQUEST = 50;
+
+interface WorkerProcess {
+  child: ChildProcess;
+  output(): string;
+}
+
+/** Spawns the worker in a process group of its own (so one kill reaches everything it started); resolves when ready. */
+async function spawnWorker(sandbox: Sandbox, taskQueue: string): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [WORKER_SCRIPT], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      [WORKER_NAMESPACE]: temporal.namespace,
+      [WORKER_TASK_QUEUE]: taskQueue,
+      [WORKER_SANDBOX_URLS]: JSON.stringify(sandbox.urls),
+      [WORKER_LIMITS]: JSON.stringify({ itemsPerRequest: ITEMS_PER_REQUEST }),
+      [WORKER_SHUTDOWN_GRACE]: '1s',
+    },
+  });
+  let seen = '';
+  child.stdout?.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker not ready within 30 s; output:\n${seen}`)), 30_000);
+    const onData = () => {
+      if (WORKER_READY_LINE.test(seen)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited (${code}) before it was ready; output:\n${seen}`));
+    });
+  });
+  return { child, output: () => seen };
+}
+
+/** SIGKILLs the worker's whole process group and waits until the process is gone. */
+async function killWorker(worker: WorkerProcess | undefined): Promise<void> {
+  const child = worker?.child;
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL'); // the group is gone already; make sure of the leader
+  }
+  await exited;
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+let sandbox: Sandbox;
+let temporal: IsolatedTemporal;
+let control: Control;
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0, marketplace: { batchDelayMs: 100 } });
+  control = sandboxControl(sandbox);
+  await control('POST', 'seed', { skus: SKUS });
+  temporal = await connectIsolatedTemporal('worker-crash');
+});
+
+afterAll(async () => {
+  for (const worker of workers) await killWorker(worker);
+  await temporal?.close();
+  await sandbox?.close();
+});
+
+test('a SIGKILLed worker process loses nothing: a new one finishes both flows, no page committed twice', async () => {
+  if (!existsSync(WORKER_SCRIPT)) {
+    throw new Error(`${WORKER_SCRIPT} does not exist: run \`npm run build\` first (npm test does)`);
+  }
+  const taskQueue = uniqueTaskQueue('worker-crash');
+  const stockflow = new StockflowClient(temporal.client, taskQueue);
+  const first = await spawnWorker(sandbox, taskQueue);
+  workers.push(first);
+
+  const trendyol = await stockflow.start('insertProductStocks', { channelId: 1, tuning: FAST_TUNING });
+  const shopify = await stockflow.start('insertProductStocks', { channelId: 2, tuning: FAST_TUNING });
+  // Mid-run: both flows have pages behind them (and Trendyol batches done), but far from all of them.
+  await waitFor(
+    'both flows to have a few pages done',
+    async () => {
+      const [a, b] = await Promise.all([
+        stockflow.progress(1, 'insertProductStocks'),
+        stockflow.progress(2, 'insertProductStocks'),
+      ]);
+      return a.pages >= 4 && b.pages >= 4 && doneBatches(sandbox, 1) >= 2;
+    },
+    60_000,
+  );
+  await killWorker(first);
+  const doneAtKill = { trendyol: doneBatches(sandbox, 1), shopify: doneBatches(sandbox, 2) };
+
+  const killedAt = Date.now();
+
+  workers.push(await spawnWorker(sandbox, taskQueue));
+  const [trendyolSummary, shopifySummary] = (await Promise.all([trendyol.result(), shopify.result()])) as [
+    SendFlowSummary,
+    SendFlowSummary,
+  ];
+  // Not asserted (no timing asserts): how the recovery went, for the record.
+  const timeouts = async (handle: typeof trendyol) => {
+    const events = (await chainHistories(temporal.client, handle.workflowId, firstRunId(handle))).flatMap(
+      (run) => run.history.events ?? [],
+    );
+    const activities = events.filter((e) => e.activityTaskTimedOutEventAttributes).length;
+    const workflowTasks = events.filter((e) => e.workflowTaskTimedOutEventAttributes).length;
+    return `${activities} activity / ${workflowTasks} workflow-task timeouts`;
+  };
+  console.log(
+    `worker-crash: killed with ${JSON.stringify(doneAtKill)} batches done; both flows finished ` +
+      `${Date.now() - killedAt} ms later; over all runs: trendyol ${await timeouts(trendyol)}, ` +
+      `shopify ${await timeouts(shopify)}; summaries ${JSON.stringify([trendyolSummary, shopifySummary])}`,
+  );
+
+  // The kill really was mid-run: most of each flow's batches finished after it.
+  const pagesNeeded = Math.ceil(SKUS / ITEMS_PER_REQUEST);
+  expect(doneAtKill.trendyol).toBeLessThan(pagesNeeded / 2);
+  expect(doneAtKill.shopify).toBeLessThan(pagesNeeded / 2);
+  expect(doneBatches(sandbox, 1)).toBeGreaterThanOrEqual(pagesNeeded);
+  expect(doneBatches(sandbox, 2)).toBeGreaterThanOrEqual(pagesNeeded);
+
+  // Every stock handed out was accounted for once (every 50th product was never listed: those fail, they are not lost).
+  for (const summary of [trendyolSummary, shopifySummary]) {
+    expect(summary.stocksSent + summary.stocksFailed).toBe(SKUS);
+    expect(summary.stocksFailed).toBe(SKUS / 50);
+  }
+
+  // The marketplaces hold exactly what Omnitron expects, for every listed SKU.
+  const expected1 = await expectedQuantities(control, 1);
+  const expected2 = await expectedQuantities(control, 2);
+  expect(Object.keys(expected1)).toHaveLength(SKUS - SKUS / 50);
+  expect(await trendyolMismatches(control, expected1)).toEqual([]);
+  expect(await shopifyMismatches(control, expected2)).toEqual([]);
+
+  // Nothing left open, and no product stock committed into two `done` batches.
+  for (const channelId of [1, 2]) {
+    const counts = await batchCounts(control, channelId);
+    expect({ channelId, initialized: counts.initialized, commit: counts.commit }).toEqual({
+      channelId,
+      initialized: 0,
+      commit: 0,
+    });
+    expect(pksInSeveralDoneBatches(sandbox, channelId)).toEqual([]);
+  }
+}, 300_000);

@@ -1,0 +1,80 @@
+/**
+ * What a finished run must leave behind, read from the sandbox: the channel holds Omnitron's quantity for every listed
+ * SKU, no batch sits in `initialized`/`commit`, and no product stock was committed into two `done` batches. Shared by
+ * the end-to-end and workflow tests so they all check the same invariants the same way.
+ */
+import axios from 'axios';
+import type { Sandbox } from '../../src/sandbox/server';
+
+export type Control = <T = unknown>(method: 'GET' | 'POST' | 'PUT', path: string, body?: object) => Promise<T>;
+
+export function sandboxControl(sandbox: Sandbox): Control {
+  return async <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: object): Promise<T> =>
+    (await axios.request<T>({ method, url: `${sandbox.urls.control}${path}`, data: body })).data;
+}
+
+/** SKU -> quantity Omnitron says the channel should hold for its main stock list. */
+export async function expectedQuantities(control: Control, channelId: number): Promise<Record<string, number>> {
+  return (await control<{ quantities: Record<string, number> }>('GET', `channels/${channelId}/expected`)).quantities;
+}
+
+/** SKUs whose Trendyol quantity differs from the expectation, as `sku: held != expected` (empty = in step). */
+export async function trendyolMismatches(control: Control, expected: Record<string, number>): Promise<string[]> {
+  const held = await control<Record<string, number>>('GET', 'marketplace/trendyol/quantities');
+  return Object.entries(expected)
+    .filter(([sku, qty]) => held[sku] !== qty)
+    .map(([sku, qty]) => `${sku}: ${String(held[sku])} != ${qty}`);
+}
+
+/**
+ * SKUs whose Shopify level at the main list's location differs from the expectation. Shopify holds
+ * {inventoryItemId: {locationId: qty}}; a seeded product's item is gid://shopify/InventoryItem/<product pk> and the
+ * product pk is the SKU's number; the location is the channel's WAREHOUSE_CODES of the main stock list ("1").
+ */
+export async function shopifyMismatches(control: Control, expected: Record<string, number>): Promise<string[]> {
+  const catalog = await control<{ channels: { pk: number; conf: { WAREHOUSE_CODES?: Record<string, string> } }[] }>(
+    'GET',
+    'catalog',
+  );
+  const location = catalog.channels.find((c) => c.pk === 2)?.conf.WAREHOUSE_CODES?.['1'];
+  if (!location) throw new Error('the seeded Shopify channel maps no location to stock list 1');
+  const held = await control<Record<string, Record<string, number>>>('GET', 'marketplace/shopify/quantities');
+  return Object.entries(expected)
+    .filter(([sku, qty]) => held[`gid://shopify/InventoryItem/${Number(sku.slice(2))}`]?.[location] !== qty)
+    .map(
+      ([sku, qty]) =>
+        `${sku}: ${String(held[`gid://shopify/InventoryItem/${Number(sku.slice(2))}`]?.[location])} != ${qty}`,
+    );
+}
+
+/** Batch counts by status of one channel, as the sandbox's control endpoint reports them. */
+export async function batchCounts(control: Control, channelId: number): Promise<Record<string, number>> {
+  return (await control<{ counts: Record<string, number> }>('GET', `omnitron/batches?channel=${channelId}`)).counts;
+}
+
+/**
+ * Product stock pks of a channel that sit in more than one `done` batch (a page committed twice); only batches with a
+ * pk above `afterBatchPk` count (an update run legitimately re-sends what an earlier insert run sent).
+ */
+export function pksInSeveralDoneBatches(sandbox: Sandbox, channelId: number, afterBatchPk = 0): number[] {
+  const seen = new Map<number, number>();
+  for (const batch of sandbox.state.catalog.batches.values()) {
+    if (batch.channel !== channelId || batch.status !== 'done' || batch.pk <= afterBatchPk) continue;
+    for (const object of batch.objects) seen.set(object.pk, (seen.get(object.pk) ?? 0) + 1);
+  }
+  return [...seen].filter(([, n]) => n > 1).map(([pk]) => pk);
+}
+
+/** How many batches of a channel are `done` right now (read in-process, without a request). */
+export function doneBatches(sandbox: Sandbox, channelId: number): number {
+  let n = 0;
+  for (const batch of sandbox.state.catalog.batches.values()) {
+    if (batch.channel === channelId && batch.status === 'done') n++;
+  }
+  return n;
+}
+
+/** The highest batch pk the sandbox has handed out so far (0 when none). */
+export function lastBatchPk(sandbox: Sandbox): number {
+  return Math.max(0, ...sandbox.state.catalog.batches.keys());
+}
