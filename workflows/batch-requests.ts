@@ -68,16 +68,7 @@ export async function getStockBatchRequests(rawInput: BatchRequestsInput): Promi
   summary.found = open.length;
   for (const batch of open) {
     await condition(() => inFlight < tuning.window);
-    const child = await startAwaitingBatch({
-      channelId,
-      batchPk: batch.batchPk,
-      remoteBatchId: batch.remoteBatchId,
-      isSuccessLog: input.isSuccessLog,
-      maxBatchWait: tuning.maxBatchWait,
-      pollInitial: tuning.pollInitial,
-      pollMax: tuning.pollMax,
-      retryMaxInterval: tuning.retryMaxInterval,
-    });
+    const child = await startAwaitingBatch({ channelId, ...batch }, input.isSuccessLog, tuning);
     if (!child) {
       summary.alreadyAwaited++;
       continue;

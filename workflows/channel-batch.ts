@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import { stockActivities } from './activity-proxies';
 import { batchWorkflowId } from './definitions';
-import { durationMs } from './inputs';
+import { durationMs, type Tuning } from './inputs';
 
 export interface AwaitChannelBatchInput {
   channelId: number;
@@ -92,8 +92,19 @@ export async function awaitChannelBatch(input: AwaitChannelBatchInput): Promise<
  * cancelled or terminated flow must not orphan a sent batch). `undefined` when another run already awaits it.
  */
 export async function startAwaitingBatch(
-  input: AwaitChannelBatchInput,
+  batch: { channelId: number; batchPk: number; remoteBatchId: string },
+  isSuccessLog: boolean,
+  tuning: Tuning,
 ): Promise<ChildWorkflowHandle<typeof awaitChannelBatch> | undefined> {
+  const { maxBatchWait, pollInitial, pollMax, retryMaxInterval } = tuning;
+  const input: AwaitChannelBatchInput = {
+    ...batch,
+    isSuccessLog,
+    maxBatchWait,
+    pollInitial,
+    pollMax,
+    retryMaxInterval,
+  };
   try {
     return await startChild(awaitChannelBatch, {
       workflowId: batchWorkflowId(input.channelId, input.batchPk),

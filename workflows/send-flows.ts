@@ -157,16 +157,7 @@ async function runSendFlow(
    * first (it found the batch `sent_to_remote` a moment after we sent it), that run finishes the batch: hand it over.
    */
   const awaitBatch = async (batchPk: number, remoteBatchId: string) => {
-    const child = await startAwaitingBatch({
-      channelId,
-      batchPk,
-      remoteBatchId,
-      isSuccessLog: input.isSuccessLog,
-      maxBatchWait: tuning.maxBatchWait,
-      pollInitial: tuning.pollInitial,
-      pollMax: tuning.pollMax,
-      retryMaxInterval: tuning.retryMaxInterval,
-    });
+    const child = await startAwaitingBatch({ channelId, batchPk, remoteBatchId }, input.isSuccessLog, tuning);
     if (!child) {
       progress.batchesHandedOver++;
       return;
