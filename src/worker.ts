@@ -4,6 +4,10 @@
 import { hostname } from 'node:os';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createSelfCheckActivities, createStockActivities, type StockActivityDeps } from '../activities';
+import { createChannelAdapter } from './channels/registry';
+import type { ChannelAdapter } from './channels/port';
+import type { Config } from './config';
+import { OmnitronClient } from './omnitron/client';
 
 export interface StockflowWorkerOptions {
   connection: NativeConnection;
@@ -35,4 +39,20 @@ export async function createStockflowWorker(options: StockflowWorkerOptions): Pr
     },
     shutdownGraceTime: (options.shutdownGraceTime ?? '30s') as WorkerOptions['shutdownGraceTime'],
   });
+}
+
+/** The real Omnitron and the configured marketplace adapters; undefined when no Omnitron is configured. */
+export function configuredStockDeps(config: Config): StockActivityDeps | undefined {
+  if (!config.omnitron) return undefined;
+  const adapters = new Map<number, ChannelAdapter>(
+    [...config.channels].map(([channelId, channel]) => [channelId, createChannelAdapter(channel)]),
+  );
+  return {
+    omnitron: new OmnitronClient(config.omnitron),
+    channelAdapter(channelId) {
+      const adapter = adapters.get(channelId);
+      if (!adapter) throw new Error(`channel ${channelId} is not in STOCKFLOW_CHANNELS_FILE`);
+      return adapter;
+    },
+  };
 }

@@ -4,7 +4,7 @@
  * ConfigError naming every bad key, built from zod's paths and messages only, so a secret never reaches a log.
  */
 import { z } from 'zod';
-import { ConfigError } from '../config';
+import { ConfigError } from '../config/errors';
 import type { ChannelAdapter, ChannelLimits } from './port';
 import { SHOPIFY_DEFAULT_LIMITS, ShopifyAdapter } from './shopify/adapter';
 import { TRENDYOL_DEFAULT_LIMITS, TrendyolAdapter } from './trendyol/adapter';

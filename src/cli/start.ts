@@ -6,16 +6,16 @@ import { sandboxStockDeps } from '../sandbox/connect';
 import { startSandbox, type Sandbox } from '../sandbox/server';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
-import { createStockflowWorker } from '../worker';
+import { configuredStockDeps, createStockflowWorker } from '../worker';
 
 /**
  * Runs a worker until SIGINT/SIGTERM; with `embeddedServer` and no TEMPORAL_ADDRESS it first starts the dev server
  * (state kept in STOCKFLOW_STATE_DIR) and stops it after the worker has drained. The SDK runtime turns the signals into
  * a graceful worker shutdown (in-flight activities get STOCKFLOW_SHUTDOWN_GRACE to finish).
  *
- * `stockflow start` also runs the sandbox, seeded with a demo catalogue, and wires the stock flows to it, so the stack
- * works with nothing configured. (Connecting a real Omnitron and marketplaces is configuration still to come; until
- * then `stockflow worker` runs the self-check only.)
+ * The stock flows talk to the configured Omnitron (OMNITRON_URL, STOCKFLOW_CHANNELS_FILE); with none configured,
+ * `stockflow start` runs the sandbox, seeded with a demo catalogue, and wires the flows to it, so the stack works with
+ * nothing configured. A `stockflow worker` without an Omnitron runs the self-check only.
  */
 export async function startCommand(opts: { embeddedServer: boolean }): Promise<void> {
   const config = loadConfig();
@@ -44,7 +44,7 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
     }
   }
   let sandbox: Sandbox | undefined;
-  if (opts.embeddedServer) {
+  if (opts.embeddedServer && !config.omnitron) {
     sandbox = await startSandbox({ port: config.sandbox.port });
     const seeded = sandbox.state.catalog.seed({ skus: config.sandbox.skus });
     const channels = seeded.channels.map((c) => `${c.pk} (${c.name})`).join(', ');
@@ -57,8 +57,11 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       shutdownGraceTime: config.worker.shutdownGraceTime,
-      stock: sandbox ? sandboxStockDeps(sandbox.urls) : undefined,
+      stock: configuredStockDeps(config) ?? (sandbox ? sandboxStockDeps(sandbox.urls) : undefined),
     });
+    if (config.omnitron)
+      console.log(`Omnitron: ${config.omnitron.baseURL}, channels ${[...config.channels.keys()].join(', ')}`);
+    else if (!sandbox) console.log('No OMNITRON_URL: the stock flows are not wired (self-check only).');
     console.log(
       `Worker ready: namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}. Ctrl-C stops.`,
     );

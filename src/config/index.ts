@@ -3,6 +3,12 @@
  * one ConfigError that lists every bad key, so a misconfigured deployment fails at start-up with the whole picture.
  */
 import { z } from 'zod';
+import type { ChannelConfig } from '../channels/registry';
+import { loadChannels } from './channels';
+import { ConfigError } from './errors';
+import { secretFromEnv } from './secrets';
+
+export { ConfigError };
 
 const port = z.coerce.number().int().min(1).max(65_535);
 
@@ -24,6 +30,11 @@ const envSchema = z.object({
   STOCKFLOW_SANDBOX_PORT: z.coerce.number().int().min(0).max(65_535).default(8090),
   /** SKUs of the sandbox's demo catalogue. */
   STOCKFLOW_SANDBOX_SKUS: z.coerce.number().int().min(1).max(5_000_000).default(1000),
+  /** Omnitron's API base, e.g. https://omnitron.example.com/api/v1/ — set it to leave the sandbox for the real one. */
+  OMNITRON_URL: z.url({ protocol: /^https?$/ }).optional(),
+  OMNITRON_USERNAME: z.string().min(1).optional(),
+  /** JSON file mapping Omnitron channels to marketplace adapters (see src/config/channels.ts). */
+  STOCKFLOW_CHANNELS_FILE: z.string().min(1).optional(),
   /** How long a stopping worker lets in-flight activities finish before cancelling them. */
   STOCKFLOW_SHUTDOWN_GRACE: z
     .string()
@@ -36,13 +47,10 @@ export interface Config {
   devServer: { port: number; uiPort: number; stateDir: string };
   sandbox: { port: number; skus: number };
   worker: { shutdownGraceTime: string };
-}
-
-export class ConfigError extends Error {
-  constructor(readonly problems: { key: string; message: string }[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  ${p.key}: ${p.message}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
+  /** A real Omnitron; absent: `stockflow start` uses its sandbox. */
+  omnitron?: { baseURL: string; username: string; password: string };
+  /** Marketplace adapters by Omnitron channel id (from STOCKFLOW_CHANNELS_FILE). */
+  channels: Map<number, ChannelConfig>;
 }
 
 /** Reads every setting from `env`; throws {@link ConfigError} naming each invalid key. */
@@ -50,14 +58,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty variables count as unset, as shells and compose files often export KEY= for "no value".
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => ({ key: i.path.join('.'), message: i.message })));
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => ({ key: i.path.join('.'), message: i.message }));
+  const e = parsed.success ? parsed.data : undefined;
+
+  let omnitron: Config['omnitron'];
+  if (env.OMNITRON_URL || env.OMNITRON_USERNAME) {
+    const password = secretFromEnv('OMNITRON_PASSWORD', env);
+    if (!env.OMNITRON_URL) problems.push({ key: 'OMNITRON_URL', message: 'required with OMNITRON_USERNAME' });
+    if (!env.OMNITRON_USERNAME) problems.push({ key: 'OMNITRON_USERNAME', message: 'required with OMNITRON_URL' });
+    if ('error' in password) problems.push({ key: 'OMNITRON_PASSWORD', message: password.error });
+    else if (e?.OMNITRON_URL && e.OMNITRON_USERNAME) {
+      omnitron = { baseURL: e.OMNITRON_URL, username: e.OMNITRON_USERNAME, password: password.value };
+    }
   }
-  const e = parsed.data;
+  let channels = new Map<number, ChannelConfig>();
+  if (env.STOCKFLOW_CHANNELS_FILE) {
+    const loaded = loadChannels(env.STOCKFLOW_CHANNELS_FILE, env);
+    channels = loaded.channels;
+    problems.push(...loaded.problems);
+  }
+  if (omnitron && channels.size === 0 && !problems.some((p) => p.key.startsWith('STOCKFLOW_CHANNELS_FILE'))) {
+    problems.push({ key: 'STOCKFLOW_CHANNELS_FILE', message: 'required with OMNITRON_URL: which channels to sync' });
+  }
+  if (problems.length > 0 || !e) throw new ConfigError(problems);
   return {
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.STOCKFLOW_TASK_QUEUE },
     devServer: { port: e.STOCKFLOW_DEV_SERVER_PORT, uiPort: e.STOCKFLOW_DEV_UI_PORT, stateDir: e.STOCKFLOW_STATE_DIR },
     sandbox: { port: e.STOCKFLOW_SANDBOX_PORT, skus: e.STOCKFLOW_SANDBOX_SKUS },
     worker: { shutdownGraceTime: e.STOCKFLOW_SHUTDOWN_GRACE },
+    omnitron,
+    channels,
   };
 }

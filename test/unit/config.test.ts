@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config';
 
 describe('loadConfig', () => {
@@ -24,5 +27,73 @@ describe('loadConfig', () => {
     const keys = (error as ConfigError).problems.map((p) => p.key).sort();
     expect(keys).toEqual(['STOCKFLOW_DEV_SERVER_PORT', 'STOCKFLOW_SHUTDOWN_GRACE', 'TEMPORAL_ADDRESS']);
     expect((error as ConfigError).message).toContain('TEMPORAL_ADDRESS: expected host:port');
+  });
+});
+
+describe('Omnitron and channels', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stockflow-config-'));
+  const file = (name: string, content: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+    return path;
+  };
+  const trendyol = {
+    channelId: 1,
+    adapter: 'trendyol',
+    baseURL: 'https://apigw.example.com/',
+    sellerId: '123456',
+    apiKeyEnv: 'TY_KEY',
+    apiSecretEnv: 'TY_SECRET',
+    integratorName: 'SelfIntegration',
+  };
+  const base = { OMNITRON_URL: 'https://omnitron.example.com/api/v1/', OMNITRON_USERNAME: 'sync' };
+
+  test('secrets come from the named variables or their _FILE, and never appear in errors', () => {
+    const channels = file('ok.json', { channels: [trendyol] });
+    const config = loadConfig({
+      ...base,
+      OMNITRON_PASSWORD_FILE: file('password', 's3cret-pw\n'),
+      STOCKFLOW_CHANNELS_FILE: channels,
+      TY_KEY: 'key-1',
+      TY_SECRET: 'secret-1',
+    });
+    expect(config.omnitron).toEqual({ baseURL: base.OMNITRON_URL, username: 'sync', password: 's3cret-pw' });
+    expect(config.channels.get(1)).toMatchObject({ adapter: 'trendyol', apiKey: 'key-1', apiSecret: 'secret-1' });
+  });
+
+  test('every bad key is named: missing secrets, bad fields, duplicates, a missing password', () => {
+    const channels = file('bad.json', {
+      channels: [
+        { ...trendyol, sellerId: 'abc' },
+        { ...trendyol, apiKeyEnv: 'NOPE' },
+        { channelId: 2, adapter: 'shopify', baseURL: 'https://shop.example.com/', apiVersion: '2026-02' },
+      ],
+    });
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ ...base, STOCKFLOW_CHANNELS_FILE: channels, TY_KEY: 'key-1', TY_SECRET: 'secret-1' });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error?.problems.map((p) => p.key)).toEqual([
+      'OMNITRON_PASSWORD',
+      'channels[0].sellerId',
+      'channels[1].channelId',
+      'channels[1].apiKeyEnv',
+      'channels[2].accessToken',
+      'channels[2].apiVersion',
+    ]);
+    expect(error?.message).toContain('NOPE is not set');
+    expect(error?.message).not.toContain('secret-1');
+  });
+
+  test('an unreadable channels file and OMNITRON_URL without a user are named', () => {
+    expect(() =>
+      loadConfig({
+        OMNITRON_URL: base.OMNITRON_URL,
+        OMNITRON_PASSWORD: 'x',
+        STOCKFLOW_CHANNELS_FILE: join(dir, 'none.json'),
+      }),
+    ).toThrow(/OMNITRON_USERNAME: required with OMNITRON_URL[\s\S]*STOCKFLOW_CHANNELS_FILE: .*none\.json/);
   });
 });
