@@ -30,8 +30,14 @@ test('the stack has PostgreSQL, Temporal, the Web UI and a worker built from the
   expect(services.worker?.depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
 });
 
+/** Compose's `${VAR:-default}` interpolation, as `docker compose up` does it with none of the variables set. */
+const interpolated = (environment: Record<string, string>) =>
+  Object.fromEntries(
+    Object.entries(environment).map(([key, value]) => [key, value.replace(/\$\{\w+:-([^}]*)\}/g, '$1')]),
+  );
+
 test("the worker's environment is a valid stockflow configuration pointing at the cluster", () => {
-  const config = loadConfig(compose.services.worker?.environment ?? {});
+  const config = loadConfig(interpolated(compose.services.worker?.environment ?? {}));
   expect(config.temporal.address).toBe('temporal:7233');
   expect(config.temporal.taskQueue).toBe('stockflow');
 });
