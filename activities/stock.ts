@@ -15,6 +15,7 @@ import type { OmnitronClient } from '../src/omnitron/client';
 import type { BatchObject, BatchRequest, ProductStock } from '../src/omnitron/schemas';
 import { BatchReporter, type ObjectFailure } from './error-reports';
 import { permanent, activityStep } from './failures';
+import { recordFinishedBatch } from './metrics';
 import type {
   BatchRef,
   CheckBatchResult,
@@ -191,7 +192,9 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
     }
     await omnitron.markDone(ref.channelId, ref.batchPk, [...outcome.values()]);
     await reporter.objectFailures(failures.filter((f) => !reportedAtSend.has(f.pk)));
-    return { succeeded: outcome.size - failures.length, failed: failures.length };
+    const counts = { succeeded: outcome.size - failures.length, failed: failures.length };
+    recordFinishedBatch(ref.channelId, { state: 'done', ...counts });
+    return counts;
   }
 
   async function failOrphanedBatches(channelId: number): Promise<void> {
@@ -389,6 +392,7 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
         const batch = await omnitron.getBatch(input.channelId, input.batchPk);
         if (batch.status === 'done' || batch.status === 'fail') return;
         await omnitron.markFail(input.channelId, input.batchPk);
+        recordFinishedBatch(input.channelId, { state: 'failed' });
         await new BatchReporter(omnitron, input.channelId, batch, true).batchFailure(input.reason);
       }),
 

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
+import { installObservability } from '../observability';
 import { sandboxStockDeps } from '../sandbox/connect';
 import { startSandbox, type Sandbox } from '../sandbox/server';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
@@ -19,6 +20,7 @@ import { configuredStockDeps, createStockflowWorker } from '../worker';
  */
 export async function startCommand(opts: { embeddedServer: boolean }): Promise<void> {
   const config = loadConfig();
+  installObservability({ metricsAddress: config.observability.metricsAddress, level: config.observability.logLevel });
   let server: DevServer | undefined;
   let address = config.temporal.address;
   if (!address) {

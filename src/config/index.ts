@@ -35,6 +35,12 @@ const envSchema = z.object({
   OMNITRON_USERNAME: z.string().min(1).optional(),
   /** JSON file mapping Omnitron channels to marketplace adapters (see src/config/channels.ts). */
   STOCKFLOW_CHANNELS_FILE: z.string().min(1).optional(),
+  /** host:port where the SDK serves Prometheus metrics (stockflow counters included); unset = no endpoint. */
+  STOCKFLOW_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]*:\d+$/, 'expected host:port, e.g. 0.0.0.0:9464')
+    .optional(),
+  STOCKFLOW_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   /** How long a stopping worker lets in-flight activities finish before cancelling them. */
   STOCKFLOW_SHUTDOWN_GRACE: z
     .string()
@@ -47,6 +53,7 @@ export interface Config {
   devServer: { port: number; uiPort: number; stateDir: string };
   sandbox: { port: number; skus: number };
   worker: { shutdownGraceTime: string };
+  observability: { metricsAddress?: string; logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' };
   /** A real Omnitron; absent: `stockflow start` uses its sandbox. */
   omnitron?: { baseURL: string; username: string; password: string };
   /** Marketplace adapters by Omnitron channel id (from STOCKFLOW_CHANNELS_FILE). */
@@ -88,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     devServer: { port: e.STOCKFLOW_DEV_SERVER_PORT, uiPort: e.STOCKFLOW_DEV_UI_PORT, stateDir: e.STOCKFLOW_STATE_DIR },
     sandbox: { port: e.STOCKFLOW_SANDBOX_PORT, skus: e.STOCKFLOW_SANDBOX_SKUS },
     worker: { shutdownGraceTime: e.STOCKFLOW_SHUTDOWN_GRACE },
+    observability: { metricsAddress: e.STOCKFLOW_METRICS_ADDRESS, logLevel: e.STOCKFLOW_LOG_LEVEL },
     omnitron,
     channels,
   };

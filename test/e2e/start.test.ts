@@ -54,7 +54,7 @@ function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): P
 test('stockflow start runs dev server + UI + worker and stops cleanly on SIGINT', async () => {
   expect(existsSync(cli)).toBe(true);
   const stateDir = mkdtempSync(join(tmpdir(), 'stockflow-start-'));
-  const [port, uiPort] = [await freePort(), await freePort()];
+  const [port, uiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const env = {
     ...process.env,
     STOCKFLOW_STATE_DIR: stateDir,
@@ -63,8 +63,11 @@ test('stockflow start runs dev server + UI + worker and stops cleanly on SIGINT'
     STOCKFLOW_SHUTDOWN_GRACE: '2s',
     STOCKFLOW_SANDBOX_PORT: '0',
     STOCKFLOW_SANDBOX_SKUS: '300',
+    STOCKFLOW_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
   };
   const child = spawn(process.execPath, [cli, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   try {
     const ready = waitForLine(child, /Worker ready/, 90_000);
     const [, serverPid] = await waitForLine(child, /Temporal dev server: \S+ \(pid (\d+)/, 90_000);
@@ -88,6 +91,15 @@ test('stockflow start runs dev server + UI + worker and stops cleanly on SIGINT'
     } finally {
       await connection.close();
     }
+    // stockflow's counters on the SDK's Prometheus endpoint, per channel.
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const sent = metrics.match(/^stockflow_stocks_sent(?:_total)?\{[^}]*channel="2"[^}]*\} (\d+)$/m);
+    expect(Number(sent?.[1])).toBe(294);
+    // SDK and worker logs are JSON lines with workflow/activity context.
+    const logLines = output.split('\n').filter((line) => line.startsWith('{'));
+    const records = logLines.map((line) => JSON.parse(line) as { service?: string; msg?: string });
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.every((r) => r.service === 'stockflow')).toBe(true);
 
     child.kill('SIGINT');
     const [code] = (await once(child, 'exit')) as [number | null];
