@@ -7,7 +7,8 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities
-RUN npm run build && npm prune --omit=dev
+# Compile, then bundle the workflows once: the worker starts without running webpack.
+RUN npm run build && node dist/src/temporal/bundle.js && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

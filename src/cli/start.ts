@@ -6,6 +6,7 @@ import { installObservability } from '../observability';
 import { sandboxStockDeps } from '../sandbox/connect';
 import { startSandbox, type Sandbox } from '../sandbox/server';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { prebuiltBundle } from '../temporal/bundle';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { configuredStockDeps, createStockflowWorker } from '../worker';
 
@@ -59,6 +60,7 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       shutdownGraceTime: config.worker.shutdownGraceTime,
+      workflowBundle: prebuiltBundle(),
       stock: configuredStockDeps(config) ?? (sandbox ? sandboxStockDeps(sandbox.urls) : undefined),
     });
     if (config.omnitron)
