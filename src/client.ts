@@ -3,7 +3,12 @@
  * resume or cancel it. One run per channel and flow: the workflow id is `stock/<channelId>/<flow>`, and starting a
  * flow that is running attaches to it (atomically, via the server's USE_EXISTING conflict policy).
  */
-import { WorkflowIdConflictPolicy, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowIdConflictPolicy,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import {
   StockChannelId,
   StockFlow,
@@ -25,8 +30,11 @@ export class StockflowClient {
     private readonly taskQueue: string,
   ) {}
 
-  /** Starts `flow` for the input's channel, or attaches to the run already going; returns its handle. */
-  async start<F extends StockFlowName>(flow: F, input: FlowInput<F>): Promise<WorkflowHandle> {
+  /**
+   * Starts `flow` for the input's channel, or attaches to the run already going; returns its handle, whose
+   * `firstExecutionRunId` is the run started or attached to.
+   */
+  async start<F extends StockFlowName>(flow: F, input: FlowInput<F>): Promise<WorkflowHandleWithFirstExecutionRunId> {
     return this.client.workflow.start(flow, {
       taskQueue: this.taskQueue,
       workflowId: flowWorkflowId(input.channelId, flow),

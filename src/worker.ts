@@ -3,7 +3,12 @@
  */
 import { hostname } from 'node:os';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createSelfCheckActivities, createStockActivities, type StockActivityDeps } from '../activities';
+import {
+  createFlowStarterActivities,
+  createSelfCheckActivities,
+  createStockActivities,
+  type StockActivityDeps,
+} from '../activities';
 import { createChannelAdapter } from './channels/registry';
 import type { ChannelAdapter } from './channels/port';
 import type { Config } from './config';
@@ -35,6 +40,7 @@ export async function createStockflowWorker(options: StockflowWorkerOptions): Pr
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: {
       ...createSelfCheckActivities({ identity }),
+      ...createFlowStarterActivities(),
       ...(options.stock ? createStockActivities(options.stock) : {}),
     },
     shutdownGraceTime: (options.shutdownGraceTime ?? '30s') as WorkerOptions['shutdownGraceTime'],

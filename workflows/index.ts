@@ -8,3 +8,4 @@ export {
 } from './send-flows';
 export { awaitChannelBatch } from './channel-batch';
 export { getStockBatchRequests } from './batch-requests';
+export { scheduledFlow } from './scheduled-flow';

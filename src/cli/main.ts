@@ -5,11 +5,15 @@
  *   worker  a worker only, against the configured Temporal (scale out by running more of these)
  *   sandbox the local stand-in for Omnitron, Whippy Ware and the marketplaces
  *   check   run the self-check workflow against the configured stack and print what answered
+ *   schedule list, trigger, pause or unpause the flows' Temporal Schedules
+ *   sync, status, pause, resume, cancel   run and steer one stock flow of a channel (src/cli/flows.ts)
  */
 import { Command } from 'commander';
 import { startCommand } from './start';
 import { checkCommand } from './check';
 import { sandboxCommand } from './sandbox';
+import { registerFlowCommands } from './flows';
+import { scheduleCommand } from './schedules';
 
 const program = new Command()
   .name('stockflow')
@@ -39,6 +43,10 @@ program
   .description('run the self-check workflow on the configured Temporal and print which worker answered')
   .option('--wait <duration>', 'durable timer before the worker is asked', '1s')
   .action((opts: { wait: string }) => checkCommand(opts));
+
+program.addCommand(scheduleCommand());
+
+registerFlowCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : String(err));

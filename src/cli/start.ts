@@ -1,12 +1,13 @@
 import { join, resolve } from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { installObservability } from '../observability';
-import { sandboxStockDeps } from '../sandbox/connect';
+import { SANDBOX_CHANNEL_IDS, sandboxStockDeps } from '../sandbox/connect';
 import { startSandbox, type Sandbox } from '../sandbox/server';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { prebuiltBundle } from '../temporal/bundle';
+import { ensureStockSchedules } from '../temporal/schedules';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { configuredStockDeps, createStockflowWorker } from '../worker';
 
@@ -66,6 +67,23 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
     if (config.omnitron)
       console.log(`Omnitron: ${config.omnitron.baseURL}, channels ${[...config.channels.keys()].join(', ')}`);
     else if (!sandbox) console.log('No OMNITRON_URL: the stock flows are not wired (self-check only).');
+    // The channels this process syncs get their schedules, created or updated in place (never duplicated).
+    const channelIds = config.omnitron ? [...config.channels.keys()] : sandbox ? SANDBOX_CHANNEL_IDS : [];
+    if (channelIds.length > 0) {
+      const client = new Client({
+        connection: await Connection.connect({ address }),
+        namespace: config.temporal.namespace,
+      });
+      try {
+        const ensured = await ensureStockSchedules(client, {
+          taskQueue: config.temporal.taskQueue,
+          channels: channelIds.map((channelId) => ({ channelId })),
+        });
+        console.log(`Schedules: ${ensured.created.length} created, ${ensured.updated.length} updated`);
+      } finally {
+        await client.connection.close();
+      }
+    }
     console.log(
       `Worker ready: namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}. Ctrl-C stops.`,
     );

@@ -11,6 +11,9 @@ import { DEFAULT_CREDENTIALS } from './catalog-state';
 import { SANDBOX_MARKETPLACE_CREDENTIALS } from './marketplace-state';
 import type { Sandbox } from './server';
 
+/** The channels every seeded sandbox has. */
+export const SANDBOX_CHANNEL_IDS = [1, 2];
+
 /** The seeded channels' adapter configurations; `limits` overrides apply to both (tests use small pages). */
 export function sandboxChannelConfigs(
   urls: Sandbox['urls'],

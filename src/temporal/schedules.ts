@@ -3,9 +3,9 @@
  * for the Channel App's periodic tasks. One schedule per channel and flow, id `stock/<channelId>/<flow>/schedule`, so
  * `ensureStockSchedules` can run at every deployment: it creates what is missing and updates the rest in place.
  *
- * Known gap (see README): a Schedule appends `-<timestamp>` to the action's workflow id, so a scheduled run
- * (`stock/<channelId>/<flow>-<ts>`) and a manual one (`stock/<channelId>/<flow>`) can run at the same time. The SKIP
- * overlap policy only keeps a schedule's own runs apart.
+ * A Schedule appends `-<timestamp>` to its action's workflow id, so the action is not the flow itself but the
+ * `scheduledFlow` trigger (`stock/<channelId>/<flow>/scheduled-<ts>`), which starts the flow under its fixed id or
+ * attaches to the run already going: scheduled and manual runs of one channel and flow are always one run.
  */
 import {
   ScheduleAlreadyRunning,
@@ -116,11 +116,11 @@ export function planStockSchedule(channel: StockScheduleChannel, flow: StockFlow
     spec: { intervals: [{ every }] },
     action: {
       type: 'startWorkflow',
-      workflowType: flow,
-      // The server appends `-<timestamp>`: runs are `stock/<channelId>/<flow>-<ts>` (see the module comment).
-      workflowId: flowWorkflowId(channelId, flow),
+      workflowType: 'scheduledFlow',
+      // The server appends `-<timestamp>`; the trigger starts or attaches to `stock/<channelId>/<flow>`.
+      workflowId: `${flowWorkflowId(channelId, flow)}/scheduled`,
       taskQueue,
-      args: [scheduledFlowInput(channelId, flow, channel.input)],
+      args: [{ flow, input: scheduledFlowInput(channelId, flow, channel.input) }],
       typedSearchAttributes: attributes,
       staticSummary: `${flow} for channel ${channelId} (scheduled)`,
     },

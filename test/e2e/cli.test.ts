@@ -1,0 +1,201 @@
+/**
+ * The operator commands as an operator runs them: `stockflow start` as a child process (dev server, seeded sandbox,
+ * worker), then the built CLI (dist/, built by `npm test`'s pretest) for sync/status/pause/resume/cancel, checking
+ * output and exit codes; then SIGINT and nothing left running.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../src/temporal/dev-server';
+import type { RunReport } from '../../src/cli/flows';
+import type { SendFlowSummary } from '../../workflows/send-flows';
+
+const root = join(__dirname, '..', '..');
+const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+
+/** Pids of live processes whose command line mentions `needle` (here: this test's private state directory). */
+function processesMentioning(needle: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle);
+      } catch {
+        return false; // exited while we looked
+      }
+    })
+    .map(Number);
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(
+      () => reject(new Error(`no ${pattern} within ${timeoutMs} ms; output:\n${seen}`)),
+      timeoutMs,
+    );
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = seen.match(pattern);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited (${code}) before ${pattern}; output:\n${seen}`)));
+  });
+}
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('stockflow operator commands', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'stockflow-cli-'));
+  let env: NodeJS.ProcessEnv;
+  let stack: ChildProcess | undefined;
+  let sandboxUrl = '';
+
+  /** Runs the built CLI to its end; a non-zero exit is a result to check, not an error. */
+  const stockflow = (...args: string[]): Promise<CliResult> =>
+    new Promise((resolve, reject) => {
+      execFile(process.execPath, [cli, ...args], { env }, (err, stdout, stderr) => {
+        if (err && typeof err.code !== 'number') reject(err);
+        else resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
+      });
+    });
+  const json = <T>(result: CliResult): T => JSON.parse(result.stdout) as T;
+  const control = async (method: string, path: string, body: unknown) => {
+    const res = await fetch(`${sandboxUrl}/control/${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(200);
+  };
+
+  beforeAll(async () => {
+    expect(existsSync(cli)).toBe(true);
+    const [port, uiPort] = [await freePort(), await freePort()];
+    env = {
+      ...process.env,
+      STOCKFLOW_STATE_DIR: stateDir,
+      STOCKFLOW_DEV_SERVER_PORT: String(port),
+      STOCKFLOW_DEV_UI_PORT: String(uiPort),
+      STOCKFLOW_SHUTDOWN_GRACE: '2s',
+      STOCKFLOW_SANDBOX_PORT: '0',
+      STOCKFLOW_SANDBOX_SKUS: '300',
+    };
+    delete env.TEMPORAL_ADDRESS; // the CLI must find the embedded dev server from STOCKFLOW_DEV_SERVER_PORT
+    stack = spawn(process.execPath, [cli, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const sandbox = waitForLine(stack, /Sandbox: (http:\/\/\S+)/, 90_000);
+    await waitForLine(stack, /Worker ready/, 90_000);
+    sandboxUrl = (await sandbox)[1]!;
+  }, 120_000);
+
+  afterAll(() => {
+    stack?.kill('SIGKILL');
+    for (const pid of processesMentioning(stateDir)) process.kill(pid, 'SIGKILL');
+  });
+
+  test('an unknown flow or a bad option is a usage error (exit 2) naming what is valid', async () => {
+    const bogus = await stockflow('sync', 'bogusFlow', '--channel', '2');
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain("'bogusFlow' is invalid");
+    expect(bogus.stderr).toContain('insertProductStocks');
+    expect(bogus.stderr).toContain('getStockBatchRequests');
+
+    expect((await stockflow('status', 'insertProductStocks', '--channel', 'two')).code).toBe(2);
+    expect((await stockflow('sync', 'insertProductStocks', '--channel', '2', '--sync', '--async')).code).toBe(2);
+    const sendOnly = await stockflow('sync', 'getStockBatchRequests', '--channel', '2', '--add-price');
+    expect(sendOnly.code).toBe(2);
+    expect(sendOnly.stderr).toContain('--add-price');
+    expect((await stockflow('pause', 'getStockBatchRequests', '--channel', '2')).code).toBe(2);
+  });
+
+  test('sync --wait --json follows a run to its summary; failed items exit 3; status reports the closed run', async () => {
+    const synced = await stockflow('sync', 'insertProductStocks', '--channel', '2', '--wait', '--json');
+    expect(synced.code).toBe(3); // every 50th product was never listed on the channel: 6 of 300 fail
+    const report = json<RunReport>(synced);
+    expect(report).toMatchObject({
+      flow: 'insertProductStocks',
+      channelId: 2,
+      workflowId: 'stock/2/insertProductStocks',
+      status: 'COMPLETED',
+      attached: false,
+    });
+    const summary = report.summary as SendFlowSummary;
+    expect(summary.stocksSent).toBe(294);
+    expect(summary.stocksFailed).toBe(6);
+    expect(summary.batchesFailed).toBe(0);
+    expect(summary.pages).toBeGreaterThan(0);
+    expect(report.durationMs).toBeGreaterThanOrEqual(0);
+
+    const status = await stockflow('status', 'insertProductStocks', '--channel', '2', '--json');
+    expect(status.code).toBe(3);
+    expect(json<RunReport>(status)).toMatchObject({ status: 'COMPLETED', runId: report.runId, summary });
+
+    const text = await stockflow('status', 'insertProductStocks', '--channel', '2');
+    expect(text.stdout).toMatch(/COMPLETED/);
+    expect(text.stdout).toMatch(/stocks sent\s+294/);
+    expect(text.stdout).toMatch(/stocks failed\s+6/);
+
+    // Nothing left to insert: a new run completes with nothing failed.
+    const again = await stockflow('sync', 'insertProductStocks', '--channel', '2', '--wait');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/stocks sent\s+0/);
+
+    const never = await stockflow('status', 'updateProductStocksFromExtraStockList', '--channel', '2');
+    expect(never.code).toBe(1);
+    expect(never.stderr).toContain('no run of updateProductStocksFromExtraStockList for channel 2');
+  });
+
+  test('pause, resume and cancel steer a running flow', async () => {
+    // The Trendyol channel finishes batches only after 10 minutes: the run stays in flight while we steer it.
+    await control('PUT', 'marketplace/options', { batchDelayMs: 600_000 });
+    await control('POST', 'stocks', { random: { count: 250, seed: 1 } });
+
+    const started = await stockflow('sync', 'insertProductStocks', '--channel', '1', '--json');
+    expect(started.code).toBe(0);
+    const first = json<RunReport>(started);
+    expect(first.attached).toBe(false);
+
+    const again = await stockflow('sync', 'insertProductStocks', '--channel', '1');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Attached to the run already going');
+    expect(again.stdout).toContain(first.runId);
+
+    expect((await stockflow('pause', 'insertProductStocks', '--channel', '1')).code).toBe(0);
+    const paused = await stockflow('status', 'insertProductStocks', '--channel', '1', '--json');
+    expect(paused.code).toBe(0);
+    expect(json<RunReport>(paused)).toMatchObject({ status: 'RUNNING', progress: { paused: true } });
+
+    expect((await stockflow('resume', 'insertProductStocks', '--channel', '1')).code).toBe(0);
+    const resumed = json<RunReport>(await stockflow('status', 'insertProductStocks', '--channel', '1', '--json'));
+    expect(resumed.progress?.paused).toBe(false);
+
+    const cancelled = await stockflow('cancel', 'insertProductStocks', '--channel', '1');
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stdout).toContain('CANCELLED');
+
+    const status = await stockflow('status', 'insertProductStocks', '--channel', '1', '--json');
+    expect(status.code).toBe(1);
+    expect(json<RunReport>(status)).toMatchObject({ status: 'CANCELLED', runId: first.runId });
+
+    const late = await stockflow('pause', 'insertProductStocks', '--channel', '1');
+    expect(late.code).toBe(1);
+    expect(late.stderr).toContain('no running insertProductStocks for channel 1');
+  });
+
+  test('SIGINT stops the stack and leaves nothing running', async () => {
+    const child = stack!;
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect(processesMentioning(stateDir)).toEqual([]);
+  });
+});
