@@ -3,53 +3,20 @@
  * workflow run through `stockflow check`, then Ctrl-C (SIGINT) and nothing left running. Runs the built CLI (dist/),
  * which `npm test` builds first (pretest).
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { StockflowClient } from '../../src/client';
 import { freePort } from '../../src/temporal/dev-server';
+import { CLI, processesMentioning, waitForLine } from '../support/processes';
 import type { SendFlowSummary } from '../../workflows/send-flows';
 
-const root = join(__dirname, '..', '..');
-const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const cli = CLI;
 const run = promisify(execFile);
-
-/** Pids of live processes whose command line mentions `needle` (here: this test's private state directory). */
-function processesMentioning(needle: string): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle);
-      } catch {
-        return false; // exited while we looked
-      }
-    })
-    .map(Number);
-}
-
-function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(
-      () => reject(new Error(`no ${pattern} within ${timeoutMs} ms; output:\n${seen}`)),
-      timeoutMs,
-    );
-    child.stdout?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = seen.match(pattern);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`exited (${code}) before ${pattern}; output:\n${seen}`)));
-  });
-}
 
 test('stockflow start runs dev server + UI + worker and stops cleanly on SIGINT', async () => {
   expect(existsSync(cli)).toBe(true);

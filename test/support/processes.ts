@@ -1,0 +1,41 @@
+/** Helpers for tests that run stockflow as child processes (the built CLI in dist/). */
+import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The built CLI; `npm test` builds it first (pretest). */
+export const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+
+/** Pids of live processes whose command line mentions `needle` (a test's private state directory). */
+export function processesMentioning(needle: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle);
+      } catch {
+        return false; // exited while we looked
+      }
+    })
+    .map(Number);
+}
+
+/** Resolves with the first match of `pattern` in the child's stdout; rejects on timeout or exit. */
+export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(
+      () => reject(new Error(`no ${pattern} within ${timeoutMs} ms; output:\n${seen}`)),
+      timeoutMs,
+    );
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = seen.match(pattern);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited (${code}) before ${pattern}; output:\n${seen}`)));
+  });
+}
