@@ -2,9 +2,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { projectRoot } from '../../src/temporal/provision-cli';
 
-/** The built CLI; `npm test` builds it first (pretest). */
-export const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+/** The built CLI (whether this file runs from source under jest or compiled in dist/); `npm test` builds it first. */
+export const CLI = join(projectRoot(), 'dist', 'src', 'cli', 'main.js');
 
 /** Pids of live processes whose command line mentions `needle` (a test's private state directory). */
 export function processesMentioning(needle: string): number[] {

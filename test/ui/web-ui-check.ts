@@ -1,0 +1,92 @@
+/**
+ * Headless-browser check of the operator's view: `stockflow start` as a child process, one flow run through the typed
+ * client, then Debian's Chromium (driven by playwright-core, no browser download) opens the Temporal Web UI filtered by
+ * the run's search attributes and must list it. A screenshot goes to artifacts/web-ui/ (git-ignored).
+ *
+ *   npm run check:web-ui        (CHROMIUM_PATH overrides /usr/bin/chromium; .ci/run installs Debian's chromium)
+ *
+ * Not a jest test: it needs a browser on the machine, which `npm test` must not require.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { chromium } from 'playwright-core';
+import { StockflowClient } from '../../src/client';
+import { freePort } from '../../src/temporal/dev-server';
+import { projectRoot } from '../../src/temporal/provision-cli';
+import type { SendFlowSummary } from '../../workflows/send-flows';
+import { CLI, processesMentioning, waitForLine } from '../support/processes';
+
+const ARTIFACTS = join(projectRoot(), 'artifacts', 'web-ui');
+/** Chromium's own background connections are refused on a closed network; these flags keep it quiet and headless. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+async function main(): Promise<void> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'stockflow-web-ui-'));
+  const [port, uiPort] = [await freePort(), await freePort()];
+  const env = {
+    ...process.env,
+    STOCKFLOW_STATE_DIR: stateDir,
+    STOCKFLOW_DEV_SERVER_PORT: String(port),
+    STOCKFLOW_DEV_UI_PORT: String(uiPort),
+    STOCKFLOW_SANDBOX_PORT: '0',
+    STOCKFLOW_SANDBOX_SKUS: '200',
+    STOCKFLOW_SHUTDOWN_GRACE: '2s',
+  };
+  const stack = spawn(process.execPath, [CLI, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await waitForLine(stack, /Worker ready/, 120_000);
+    const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
+    let summary: SendFlowSummary;
+    try {
+      const handle = await new StockflowClient(new Client({ connection }), 'stockflow').start('insertProductStocks', {
+        channelId: 2,
+      });
+      summary = (await handle.result()) as SendFlowSummary;
+    } finally {
+      await connection.close();
+    }
+
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const query = 'StockChannelId="2" AND StockFlow="insertProductStocks"';
+      await page.goto(`http://127.0.0.1:${uiPort}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
+      const row = page.getByText('stock/2/insertProductStocks').first();
+      await row.waitFor({ timeout: 60_000 });
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const screenshot = join(ARTIFACTS, 'workflows-by-search-attribute.png');
+      await page.screenshot({ path: screenshot, fullPage: true });
+      console.log(
+        `web UI lists stock/2/insertProductStocks (sent ${summary.stocksSent}) for ${query}; screenshot ${screenshot}`,
+      );
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    stack.kill('SIGINT');
+    await once(stack, 'exit');
+  }
+  const left = processesMentioning(stateDir);
+  if (left.length > 0) throw new Error(`processes left behind: ${left.join(', ')}`);
+}
+
+main().catch((err: Error) => {
+  console.error(`web UI check failed: ${err.message}`);
+  process.exitCode = 1;
+});
