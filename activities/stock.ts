@@ -30,6 +30,8 @@ export interface StockActivityDeps {
   omnitron: OmnitronClient;
   /** The configured adapter of an Omnitron channel; throws when the channel has none. */
   channelAdapter(channelId: number): ChannelAdapter;
+  /** Held back from every quantity sent to the channel (published = max(0, stock - buffer)); 0 when absent. */
+  safetyBuffer?(channelId: number): number;
 }
 
 /**
@@ -146,7 +148,7 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
           pk: stock.pk,
           sku: skus.get(stock.product) ?? String(stock.product),
           remoteId,
-          quantity: Math.max(0, stock.stock),
+          quantity: Math.max(0, stock.stock - (deps.safetyBuffer?.(channelId) ?? 0)),
           warehouseCode: target.warehouseCode ?? undefined,
           price,
         });

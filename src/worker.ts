@@ -51,10 +51,11 @@ export async function createStockflowWorker(options: StockflowWorkerOptions): Pr
 export function configuredStockDeps(config: Config): StockActivityDeps | undefined {
   if (!config.omnitron) return undefined;
   const adapters = new Map<number, ChannelAdapter>(
-    [...config.channels].map(([channelId, channel]) => [channelId, createChannelAdapter(channel)]),
+    [...config.channels].map(([channelId, channel]) => [channelId, createChannelAdapter(channel.adapter)]),
   );
   return {
     omnitron: new OmnitronClient(config.omnitron),
+    safetyBuffer: (channelId) => config.channels.get(channelId)?.safetyBuffer ?? 0,
     channelAdapter(channelId) {
       const adapter = adapters.get(channelId);
       if (!adapter) throw new Error(`channel ${channelId} is not in STOCKFLOW_CHANNELS_FILE`);

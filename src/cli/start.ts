@@ -77,7 +77,7 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
       try {
         const ensured = await ensureStockSchedules(client, {
           taskQueue: config.temporal.taskQueue,
-          channels: channelIds.map((channelId) => ({ channelId })),
+          channels: channelIds.map((channelId) => ({ channelId, intervals: config.channels.get(channelId)?.schedule })),
         });
         console.log(`Schedules: ${ensured.created.length} created, ${ensured.updated.length} updated`);
       } finally {

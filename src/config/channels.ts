@@ -6,23 +6,43 @@
  *   { "channels": [
  *       { "channelId": 1, "adapter": "trendyol", "baseURL": "https://apigw.trendyol.com/", "sellerId": "123456",
  *         "apiKeyEnv": "TRENDYOL_API_KEY", "apiSecretEnv": "TRENDYOL_API_SECRET", "integratorName": "SelfIntegration",
- *         "limits": { "requestsPerSecond": 2 } },
+ *         "limits": { "requestsPerSecond": 2 }, "safetyBuffer": 2, "schedule": { "updateProductStocks": "2m" } },
  *       { "channelId": 2, "adapter": "shopify", "baseURL": "https://my-shop.myshopify.com/", "apiVersion": "2026-01",
  *         "accessTokenEnv": "SHOPIFY_ACCESS_TOKEN" } ] }
  */
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { STOCK_FLOWS, type StockFlowName } from '../../workflows/definitions';
 import { channelConfigSchema, type ChannelConfig } from '../channels/registry';
 import { formatIssuePath } from '../http/errors';
 import { secretFromEnv } from './secrets';
 
 type Problem = { key: string; message: string };
 
+/** What stockflow itself does per channel, beside the adapter: schedule cadence and the safety buffer. */
+const channelSettingsSchema = z
+  .object({
+    /** Per flow, how often its schedule runs (e.g. "5m"); unnamed flows keep the defaults. */
+    schedule: z
+      .partialRecord(z.enum(STOCK_FLOWS), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'expected an interval like 5m'))
+      .optional(),
+    /** Held back from every quantity sent: published = max(0, stock - safetyBuffer). */
+    safetyBuffer: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+export interface ChannelSettings {
+  adapter: ChannelConfig;
+  safetyBuffer: number;
+  schedule?: Partial<Record<StockFlowName, string>>;
+}
+
 /** Reads and validates the channels file; every problem is named by its place in the file. */
 export function loadChannels(
   path: string,
   env: NodeJS.ProcessEnv,
-): { channels: Map<number, ChannelConfig>; problems: Problem[] } {
-  const channels = new Map<number, ChannelConfig>();
+): { channels: Map<number, ChannelSettings>; problems: Problem[] } {
+  const channels = new Map<number, ChannelSettings>();
   const seen = new Set<unknown>();
   const problems: Problem[] = [];
   let document: unknown;
@@ -41,7 +61,13 @@ export function loadChannels(
   entries.forEach((raw: unknown, index) => {
     const where = `channels[${index}]`;
     if (!raw || typeof raw !== 'object') return problems.push({ key: where, message: 'expected an object' });
-    const { channelId, ...fields } = raw as Record<string, unknown>;
+    const { channelId, schedule, safetyBuffer, ...fields } = raw as Record<string, unknown>;
+    const settings = channelSettingsSchema.safeParse({ schedule, safetyBuffer });
+    if (!settings.success) {
+      for (const issue of settings.error.issues) {
+        problems.push({ key: `${where}.${formatIssuePath(issue.path)}`, message: issue.message });
+      }
+    }
     if (!Number.isInteger(channelId) || (channelId as number) <= 0) {
       problems.push({ key: `${where}.channelId`, message: 'expected a positive integer' });
     } else if (seen.has(channelId)) {
@@ -70,8 +96,8 @@ export function loadChannels(
         // Messages come from zod (never the values), so a secret cannot leak into them.
         problems.push({ key: `${where}.${formatIssuePath(issue.path)}`, message: issue.message });
       }
-    } else if (Number.isInteger(channelId)) {
-      channels.set(channelId as number, parsed.data);
+    } else if (Number.isInteger(channelId) && settings.success) {
+      channels.set(channelId as number, { adapter: parsed.data, ...settings.data });
     }
   });
   return { channels, problems };

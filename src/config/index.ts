@@ -3,8 +3,7 @@
  * one ConfigError that lists every bad key, so a misconfigured deployment fails at start-up with the whole picture.
  */
 import { z } from 'zod';
-import type { ChannelConfig } from '../channels/registry';
-import { loadChannels } from './channels';
+import { loadChannels, type ChannelSettings } from './channels';
 import { ConfigError } from './errors';
 import { secretFromEnv } from './secrets';
 
@@ -57,7 +56,7 @@ export interface Config {
   /** A real Omnitron; absent: `stockflow start` uses its sandbox. */
   omnitron?: { baseURL: string; username: string; password: string };
   /** Marketplace adapters by Omnitron channel id (from STOCKFLOW_CHANNELS_FILE). */
-  channels: Map<number, ChannelConfig>;
+  channels: Map<number, ChannelSettings>;
 }
 
 /** Reads every setting from `env`; throws {@link ConfigError} naming each invalid key. */
@@ -80,7 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       omnitron = { baseURL: e.OMNITRON_URL, username: e.OMNITRON_USERNAME, password: password.value };
     }
   }
-  let channels = new Map<number, ChannelConfig>();
+  let channels = new Map<number, ChannelSettings>();
   if (env.STOCKFLOW_CHANNELS_FILE) {
     const loaded = loadChannels(env.STOCKFLOW_CHANNELS_FILE, env);
     channels = loaded.channels;

@@ -49,6 +49,8 @@ export function sandboxStockDeps(
     timeoutMs?: number;
     /** The sandbox marketplace's repeat window, when a test shortens it. */
     repeatWindowMs?: number;
+    /** Held back from every quantity sent, on every channel. */
+    safetyBuffer?: number;
   } = {},
 ): StockActivityDeps {
   const adapters = new Map<number, ChannelAdapter>(
@@ -69,5 +71,6 @@ export function sandboxStockDeps(
       if (!adapter) throw new Error(`channel ${channelId}: no channel adapter configured`);
       return adapter;
     },
+    safetyBuffer: () => options.safetyBuffer ?? 0,
   };
 }

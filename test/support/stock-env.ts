@@ -28,6 +28,7 @@ export interface StockTestOptions {
   sandbox?: SandboxOptions;
   /** Client timeout towards the sandbox (short in fault tests). */
   timeoutMs?: number;
+  safetyBuffer?: number;
 }
 
 export async function startStockTestEnv(options: StockTestOptions): Promise<StockTestEnv> {
@@ -48,7 +49,12 @@ export async function startStockTestEnv(options: StockTestOptions): Promise<Stoc
   const worker = await createTestWorker(temporal, {
     namespace: temporal.namespace,
     taskQueue,
-    stock: sandboxStockDeps(sandbox.urls, { limits: options.limits, timeoutMs: options.timeoutMs, repeatWindowMs }),
+    stock: sandboxStockDeps(sandbox.urls, {
+      limits: options.limits,
+      timeoutMs: options.timeoutMs,
+      repeatWindowMs,
+      safetyBuffer: options.safetyBuffer,
+    }),
   });
   const workerRun = worker.run();
   return {

@@ -49,7 +49,9 @@ describe('Omnitron and channels', () => {
   const base = { OMNITRON_URL: 'https://omnitron.example.com/api/v1/', OMNITRON_USERNAME: 'sync' };
 
   test('secrets come from the named variables or their _FILE, and never appear in errors', () => {
-    const channels = file('ok.json', { channels: [trendyol] });
+    const channels = file('ok.json', {
+      channels: [{ ...trendyol, safetyBuffer: 2, schedule: { updateProductStocks: '2m' } }],
+    });
     const config = loadConfig({
       ...base,
       OMNITRON_PASSWORD_FILE: file('password', 's3cret-pw\n'),
@@ -58,7 +60,11 @@ describe('Omnitron and channels', () => {
       TY_SECRET: 'secret-1',
     });
     expect(config.omnitron).toEqual({ baseURL: base.OMNITRON_URL, username: 'sync', password: 's3cret-pw' });
-    expect(config.channels.get(1)).toMatchObject({ adapter: 'trendyol', apiKey: 'key-1', apiSecret: 'secret-1' });
+    expect(config.channels.get(1)).toMatchObject({
+      adapter: { adapter: 'trendyol', apiKey: 'key-1', apiSecret: 'secret-1' },
+      safetyBuffer: 2,
+      schedule: { updateProductStocks: '2m' },
+    });
   });
 
   test('every bad key is named: missing secrets, bad fields, duplicates, a missing password', () => {
@@ -67,6 +73,7 @@ describe('Omnitron and channels', () => {
         { ...trendyol, sellerId: 'abc' },
         { ...trendyol, apiKeyEnv: 'NOPE' },
         { channelId: 2, adapter: 'shopify', baseURL: 'https://shop.example.com/', apiVersion: '2026-02' },
+        { ...trendyol, channelId: 3, safetyBuffer: -1, schedule: { updateProductStocks: 'often', nope: '5m' } },
       ],
     });
     let error: ConfigError | undefined;
@@ -82,6 +89,9 @@ describe('Omnitron and channels', () => {
       'channels[1].apiKeyEnv',
       'channels[2].accessToken',
       'channels[2].apiVersion',
+      'channels[3].schedule.updateProductStocks',
+      'channels[3].schedule',
+      'channels[3].safetyBuffer',
     ]);
     expect(error?.message).toContain('NOPE is not set');
     expect(error?.message).not.toContain('secret-1');
