@@ -11,6 +11,7 @@
  *   STOCKFLOW_WORKER_SANDBOX_URLS     JSON of the sandbox's `urls` (Sandbox['urls'])
  *   STOCKFLOW_WORKER_LIMITS           optional JSON of channel limits, e.g. {"itemsPerRequest":50}
  *   STOCKFLOW_WORKER_SHUTDOWN_GRACE   optional, default "1s"
+ *   STOCKFLOW_WORKER_REPEAT_WINDOW_MS optional: the sandbox Trendyol's repeat window, when the test shortened it
  *
  * Prints `WORKER_READY <pid>` on stdout once the worker exists; SIGTERM/SIGINT shut it down gracefully.
  */
@@ -26,6 +27,7 @@ export const WORKER_TASK_QUEUE = 'STOCKFLOW_WORKER_TASK_QUEUE';
 export const WORKER_SANDBOX_URLS = 'STOCKFLOW_WORKER_SANDBOX_URLS';
 export const WORKER_LIMITS = 'STOCKFLOW_WORKER_LIMITS';
 export const WORKER_SHUTDOWN_GRACE = 'STOCKFLOW_WORKER_SHUTDOWN_GRACE';
+export const WORKER_REPEAT_WINDOW_MS = 'STOCKFLOW_WORKER_REPEAT_WINDOW_MS';
 export const WORKER_READY_LINE = /WORKER_READY (\d+)/;
 
 function required(name: string): string {
@@ -46,7 +48,10 @@ async function main(): Promise<void> {
     taskQueue: required(WORKER_TASK_QUEUE),
     workflowBundle: { codePath: required(TEST_WORKFLOW_BUNDLE) },
     shutdownGraceTime: process.env[WORKER_SHUTDOWN_GRACE] ?? '1s',
-    stock: sandboxStockDeps(urls, { limits }),
+    stock: sandboxStockDeps(urls, {
+      limits,
+      repeatWindowMs: process.env[WORKER_REPEAT_WINDOW_MS] ? Number(process.env[WORKER_REPEAT_WINDOW_MS]) : undefined,
+    }),
   });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => worker.shutdown());
   const run = worker.run();
