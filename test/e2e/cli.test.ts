@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/temporal/dev-server';
-import { CLI, processesMentioning, waitForLine } from '../support/processes';
+import { CLI, embeddedStackEnv, processesMentioning, waitForLine } from '../support/processes';
 import type { RunReport } from '../../src/cli/flows';
 import type { SendFlowSummary } from '../../workflows/send-flows';
 
@@ -48,16 +48,8 @@ describe('stockflow operator commands', () => {
   beforeAll(async () => {
     expect(existsSync(cli)).toBe(true);
     const [port, uiPort] = [await freePort(), await freePort()];
-    env = {
-      ...process.env,
-      STOCKFLOW_STATE_DIR: stateDir,
-      STOCKFLOW_DEV_SERVER_PORT: String(port),
-      STOCKFLOW_DEV_UI_PORT: String(uiPort),
-      STOCKFLOW_SHUTDOWN_GRACE: '2s',
-      STOCKFLOW_SANDBOX_PORT: '0',
-      STOCKFLOW_SANDBOX_SKUS: '300',
-    };
-    delete env.TEMPORAL_ADDRESS; // the CLI must find the embedded dev server from STOCKFLOW_DEV_SERVER_PORT
+    // No TEMPORAL_ADDRESS: the CLI must find the embedded dev server from STOCKFLOW_DEV_SERVER_PORT.
+    env = embeddedStackEnv({ stateDir, port, uiPort, skus: 300 });
     stack = spawn(process.execPath, [cli, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     const sandbox = waitForLine(stack, /Sandbox: (http:\/\/\S+)/, 90_000);
     await waitForLine(stack, /Worker ready/, 90_000);

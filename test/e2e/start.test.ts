@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { StockflowClient } from '../../src/client';
 import { freePort } from '../../src/temporal/dev-server';
-import { CLI, processesMentioning, waitForLine } from '../support/processes';
+import { CLI, embeddedStackEnv, processesMentioning, waitForLine } from '../support/processes';
 import type { SendFlowSummary } from '../../workflows/send-flows';
 
 const cli = CLI;
@@ -22,16 +22,13 @@ test('stockflow start runs dev server + UI + worker and stops cleanly on SIGINT'
   expect(existsSync(cli)).toBe(true);
   const stateDir = mkdtempSync(join(tmpdir(), 'stockflow-start-'));
   const [port, uiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
-  const env = {
-    ...process.env,
-    STOCKFLOW_STATE_DIR: stateDir,
-    STOCKFLOW_DEV_SERVER_PORT: String(port),
-    STOCKFLOW_DEV_UI_PORT: String(uiPort),
-    STOCKFLOW_SHUTDOWN_GRACE: '2s',
-    STOCKFLOW_SANDBOX_PORT: '0',
-    STOCKFLOW_SANDBOX_SKUS: '300',
-    STOCKFLOW_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
-  };
+  const env = embeddedStackEnv({
+    stateDir,
+    port,
+    uiPort,
+    skus: 300,
+    extra: { STOCKFLOW_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` },
+  });
   const child = spawn(process.execPath, [cli, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -40,3 +40,29 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: num
     child.once('exit', (code) => reject(new Error(`exited (${code}) before ${pattern}; output:\n${seen}`)));
   });
 }
+
+/**
+ * The environment of a `stockflow start` child that owns its state directory and ports: the dev server and Web UI on
+ * the given ports, a sandbox of `skus` SKUs on a free port, a short shutdown grace, and no TEMPORAL_ADDRESS (so the
+ * embedded server is used and the CLI finds it from STOCKFLOW_DEV_SERVER_PORT).
+ */
+export function embeddedStackEnv(stack: {
+  stateDir: string;
+  port: number;
+  uiPort: number;
+  skus: number;
+  extra?: NodeJS.ProcessEnv;
+}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    STOCKFLOW_STATE_DIR: stack.stateDir,
+    STOCKFLOW_DEV_SERVER_PORT: String(stack.port),
+    STOCKFLOW_DEV_UI_PORT: String(stack.uiPort),
+    STOCKFLOW_SHUTDOWN_GRACE: '2s',
+    STOCKFLOW_SANDBOX_PORT: '0',
+    STOCKFLOW_SANDBOX_SKUS: String(stack.skus),
+    ...stack.extra,
+  };
+  delete env.TEMPORAL_ADDRESS;
+  return env;
+}

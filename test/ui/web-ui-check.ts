@@ -18,7 +18,7 @@ import { StockflowClient } from '../../src/client';
 import { freePort } from '../../src/temporal/dev-server';
 import { projectRoot } from '../../src/temporal/provision-cli';
 import type { SendFlowSummary } from '../../workflows/send-flows';
-import { CLI, processesMentioning, waitForLine } from '../support/processes';
+import { CLI, embeddedStackEnv, processesMentioning, waitForLine } from '../support/processes';
 
 const ARTIFACTS = join(projectRoot(), 'artifacts', 'web-ui');
 /** Chromium's own background connections are refused on a closed network; these flags keep it quiet and headless. */
@@ -36,15 +36,7 @@ const CHROMIUM_ARGS = [
 async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'stockflow-web-ui-'));
   const [port, uiPort] = [await freePort(), await freePort()];
-  const env = {
-    ...process.env,
-    STOCKFLOW_STATE_DIR: stateDir,
-    STOCKFLOW_DEV_SERVER_PORT: String(port),
-    STOCKFLOW_DEV_UI_PORT: String(uiPort),
-    STOCKFLOW_SANDBOX_PORT: '0',
-    STOCKFLOW_SANDBOX_SKUS: '200',
-    STOCKFLOW_SHUTDOWN_GRACE: '2s',
-  };
+  const env = embeddedStackEnv({ stateDir, port, uiPort, skus: 200 });
   const stack = spawn(process.execPath, [CLI, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await waitForLine(stack, /Worker ready/, 120_000);
