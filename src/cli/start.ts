@@ -69,7 +69,7 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
     else if (!sandbox) console.log('No OMNITRON_URL: the stock flows are not wired (self-check only).');
     // The channels this process syncs get their schedules, created or updated in place (never duplicated).
     const channelIds = config.omnitron ? [...config.channels.keys()] : sandbox ? SANDBOX_CHANNEL_IDS : [];
-    if (channelIds.length > 0) {
+    if (channelIds.length > 0 && config.worker.schedules === 'ensure') {
       const client = new Client({
         connection: await Connection.connect({ address }),
         namespace: config.temporal.namespace,

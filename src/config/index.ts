@@ -39,6 +39,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[^\s:]*:\d+$/, 'expected host:port, e.g. 0.0.0.0:9464')
     .optional(),
+  /** `ensure`: a starting worker creates or updates its channels' schedules; `off`: it leaves schedules alone. */
+  STOCKFLOW_SCHEDULES: z.enum(['ensure', 'off']).default('ensure'),
   STOCKFLOW_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   /** How long a stopping worker lets in-flight activities finish before cancelling them. */
   STOCKFLOW_SHUTDOWN_GRACE: z
@@ -51,7 +53,7 @@ export interface Config {
   temporal: { address?: string; namespace: string; taskQueue: string };
   devServer: { port: number; uiPort: number; stateDir: string };
   sandbox: { port: number; skus: number };
-  worker: { shutdownGraceTime: string };
+  worker: { shutdownGraceTime: string; schedules: 'ensure' | 'off' };
   observability: { metricsAddress?: string; logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' };
   /** A real Omnitron; absent: `stockflow start` uses its sandbox. */
   omnitron?: { baseURL: string; username: string; password: string };
@@ -93,7 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.STOCKFLOW_TASK_QUEUE },
     devServer: { port: e.STOCKFLOW_DEV_SERVER_PORT, uiPort: e.STOCKFLOW_DEV_UI_PORT, stateDir: e.STOCKFLOW_STATE_DIR },
     sandbox: { port: e.STOCKFLOW_SANDBOX_PORT, skus: e.STOCKFLOW_SANDBOX_SKUS },
-    worker: { shutdownGraceTime: e.STOCKFLOW_SHUTDOWN_GRACE },
+    worker: { shutdownGraceTime: e.STOCKFLOW_SHUTDOWN_GRACE, schedules: e.STOCKFLOW_SCHEDULES },
     observability: { metricsAddress: e.STOCKFLOW_METRICS_ADDRESS, logLevel: e.STOCKFLOW_LOG_LEVEL },
     omnitron,
     channels,

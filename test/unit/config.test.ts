@@ -19,13 +19,23 @@ describe('loadConfig', () => {
   test('every invalid key is named in one error', () => {
     let error: unknown;
     try {
-      loadConfig({ TEMPORAL_ADDRESS: 'no-port', STOCKFLOW_DEV_SERVER_PORT: '70000', STOCKFLOW_SHUTDOWN_GRACE: 'soon' });
+      loadConfig({
+        TEMPORAL_ADDRESS: 'no-port',
+        STOCKFLOW_DEV_SERVER_PORT: '70000',
+        STOCKFLOW_SHUTDOWN_GRACE: 'soon',
+        STOCKFLOW_SCHEDULES: 'sometimes',
+      });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const keys = (error as ConfigError).problems.map((p) => p.key).sort();
-    expect(keys).toEqual(['STOCKFLOW_DEV_SERVER_PORT', 'STOCKFLOW_SHUTDOWN_GRACE', 'TEMPORAL_ADDRESS']);
+    expect(keys).toEqual([
+      'STOCKFLOW_DEV_SERVER_PORT',
+      'STOCKFLOW_SCHEDULES',
+      'STOCKFLOW_SHUTDOWN_GRACE',
+      'TEMPORAL_ADDRESS',
+    ]);
     expect((error as ConfigError).message).toContain('TEMPORAL_ADDRESS: expected host:port');
   });
 });

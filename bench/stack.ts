@@ -1,0 +1,219 @@
+/**
+ * The stack `npm run bench` and `npm run chaos` measure, every part in a process of its own as in production:
+ *
+ *   - a Temporal dev server (its own SQLite file, so it can be restarted mid-run and keep its workflows),
+ *   - the sandbox (`stockflow sandbox`), seeded, steered through its /control endpoints,
+ *   - stockflow workers (`stockflow worker`), configured only through the environment exactly like a deployment:
+ *     OMNITRON_URL and a channels file pointing at the sandbox, secrets by variable name, schedules off (a benchmark
+ *     starts its runs itself), the pre-built workflow bundle (`npm run bundle`).
+ *
+ * The bench process itself only starts runs, waits for them and reads results, so a worker's RSS is the worker's.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import axios from 'axios';
+import { Client, Connection } from '@temporalio/client';
+import type { ChannelConfig } from '../src/channels/registry';
+import { StockflowClient } from '../src/client';
+import { DEFAULT_CREDENTIALS } from '../src/sandbox/catalog-state';
+import { SANDBOX_MARKETPLACE_CREDENTIALS } from '../src/sandbox/marketplace-state';
+import type { Sandbox } from '../src/sandbox/server';
+import { PREBUILT_BUNDLE } from '../src/temporal/bundle';
+import { freePort, startDevServer, type DevServer } from '../src/temporal/dev-server';
+import { CLI, waitForLine } from '../test/support/processes';
+
+export type Control = <T = unknown>(method: 'GET' | 'POST' | 'PUT', path: string, body?: object) => Promise<T>;
+
+export interface StackOptions {
+  /** Per channel (1 Trendyol, 2 Shopify) adapter limits written into the channels file. */
+  limits?: Partial<Record<1 | 2, ChannelConfig['limits']>>;
+  /** Trendyol's repeat window, set alike at the sandbox marketplace and in the channels file (production: 15 min). */
+  repeatWindowMs?: number;
+  /** Extra environment for every worker (e.g. STOCKFLOW_SHUTDOWN_GRACE). */
+  workerEnv?: Record<string, string>;
+}
+
+export interface WorkerProcess {
+  pid: number;
+  child: ChildProcess;
+  /** Peak resident set size so far (VmHWM), in bytes; undefined once the process is gone. */
+  peakRssBytes(): number | undefined;
+  /** SIGKILL: no drain, no shutdown hook, the way a node dies. */
+  kill(): Promise<void>;
+  /** SIGTERM: graceful shutdown. */
+  stop(): Promise<void>;
+}
+
+export interface Stack {
+  dir: string;
+  temporal: { address: string; namespace: string };
+  client: Client;
+  stockflow: StockflowClient;
+  taskQueue: string;
+  sandbox: { urls: Sandbox['urls']; pid: number };
+  control: Control;
+  /** Seeds the sandbox (resets everything) and sets the marketplace's repeat window. */
+  seed(skus: number): Promise<void>;
+  startWorker(): Promise<WorkerProcess>;
+  /** Stops the dev server (SIGTERM) and starts it again on the same port and database file. */
+  restartTemporal(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const TASK_QUEUE = 'stockflow-bench';
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+function peakRss(pid: number): number | undefined {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The channels file of the two seeded sandbox channels; secrets are named by variable, as in production. */
+function writeChannelsFile(dir: string, urls: Sandbox['urls'], options: StackOptions): string {
+  const path = join(dir, 'channels.json');
+  const channels = [
+    {
+      channelId: 1,
+      adapter: 'trendyol',
+      baseURL: urls.trendyol,
+      sellerId: SANDBOX_MARKETPLACE_CREDENTIALS.trendyol.sellerId,
+      apiKeyEnv: 'BENCH_TRENDYOL_API_KEY',
+      apiSecretEnv: 'BENCH_TRENDYOL_API_SECRET',
+      integratorName: 'StockflowBench',
+      ...(options.repeatWindowMs !== undefined ? { repeatWindowMs: options.repeatWindowMs } : {}),
+      ...(options.limits?.[1] ? { limits: options.limits[1] } : {}),
+    },
+    {
+      channelId: 2,
+      adapter: 'shopify',
+      baseURL: urls.shopify,
+      apiVersion: '2026-01',
+      accessTokenEnv: 'BENCH_SHOPIFY_ACCESS_TOKEN',
+      ...(options.limits?.[2] ? { limits: options.limits[2] } : {}),
+    },
+  ];
+  writeFileSync(path, JSON.stringify({ channels }, null, 2));
+  return path;
+}
+
+async function startSandboxProcess(dir: string): Promise<{ child: ChildProcess; urls: Sandbox['urls'] }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [CLI, 'sandbox', '--port', String(port), '--skus', '0'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await waitForLine(child, /Sandbox listening on (\S+)/, 30_000);
+  const base = `http://127.0.0.1:${port}`;
+  const urls: Sandbox['urls'] = {
+    omnitron: `${base}/omnitron/api/v1/`,
+    whippy: `${base}/whippy/api/v1/`,
+    trendyol: `${base}/trendyol/`,
+    shopify: `${base}/shopify/`,
+    control: `${base}/control/`,
+  };
+  return { child, urls };
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'stockflow-bench-'));
+  const port = await freePort();
+  const dbFilename = join(dir, 'temporal.db');
+  const devServer = (): Promise<DevServer> =>
+    startDevServer({ port, dbFilename, logFile: join(dir, 'temporal.log'), provision: { log: () => undefined } });
+  let server = await devServer();
+  const sandbox = await startSandboxProcess(dir);
+  const control: Control = async <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: object): Promise<T> =>
+    (await axios.request<T>({ method, url: `${sandbox.urls.control}${path}`, data: body })).data;
+  const channelsFile = writeChannelsFile(dir, sandbox.urls, options);
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: server.namespace });
+  const workers: WorkerProcess[] = [];
+
+  const workerEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_NAMESPACE: server.namespace,
+    STOCKFLOW_TASK_QUEUE: TASK_QUEUE,
+    STOCKFLOW_SCHEDULES: 'off',
+    STOCKFLOW_LOG_LEVEL: 'WARN',
+    STOCKFLOW_SHUTDOWN_GRACE: '2s',
+    STOCKFLOW_WORKFLOW_BUNDLE: PREBUILT_BUNDLE,
+    OMNITRON_URL: sandbox.urls.omnitron,
+    OMNITRON_USERNAME: DEFAULT_CREDENTIALS.username,
+    OMNITRON_PASSWORD: DEFAULT_CREDENTIALS.password,
+    STOCKFLOW_CHANNELS_FILE: channelsFile,
+    BENCH_TRENDYOL_API_KEY: SANDBOX_MARKETPLACE_CREDENTIALS.trendyol.apiKey,
+    BENCH_TRENDYOL_API_SECRET: SANDBOX_MARKETPLACE_CREDENTIALS.trendyol.apiSecret,
+    BENCH_SHOPIFY_ACCESS_TOKEN: SANDBOX_MARKETPLACE_CREDENTIALS.shopify.accessToken,
+    ...options.workerEnv,
+  };
+
+  async function startWorker(): Promise<WorkerProcess> {
+    const child = spawn(process.execPath, [CLI, 'worker'], {
+      cwd: dir,
+      env: workerEnv,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await waitForLine(child, /Worker ready/, 60_000);
+    const pid = child.pid!;
+    let lastPeak: number | undefined;
+    const worker: WorkerProcess = {
+      pid,
+      child,
+      peakRssBytes: () => (lastPeak = peakRss(pid) ?? lastPeak),
+      async kill() {
+        worker.peakRssBytes();
+        child.kill('SIGKILL');
+        await exited(child);
+      },
+      async stop() {
+        worker.peakRssBytes();
+        child.kill('SIGTERM');
+        await exited(child);
+      },
+    };
+    child.stdout?.resume();
+    workers.push(worker);
+    return worker;
+  }
+
+  return {
+    dir,
+    temporal: { address: server.address, namespace: server.namespace },
+    client,
+    stockflow: new StockflowClient(client, TASK_QUEUE),
+    taskQueue: TASK_QUEUE,
+    sandbox: { urls: sandbox.urls, pid: sandbox.child.pid! },
+    control,
+    async seed(skus) {
+      await control('POST', 'seed', { skus });
+      if (options.repeatWindowMs !== undefined) {
+        await control('PUT', 'marketplace/options', { repeatWindowMs: options.repeatWindowMs });
+      }
+    },
+    startWorker,
+    async restartTemporal() {
+      await server.stop();
+      server = await devServer();
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.stop()));
+      await connection.close();
+      sandbox.child.kill('SIGTERM');
+      await exited(sandbox.child);
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
