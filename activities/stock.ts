@@ -28,6 +28,8 @@ import type {
 
 export interface StockActivityDeps {
   omnitron: OmnitronClient;
+  /** The Omnitron channels this deployment syncs; each gets workers on its own rate-limited task queue. */
+  channelIds: readonly number[];
   /** The configured adapter of an Omnitron channel; throws when the channel has none. */
   channelAdapter(channelId: number): ChannelAdapter;
   /** Held back from every quantity sent to the channel (published = max(0, stock - buffer)); 0 when absent. */

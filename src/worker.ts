@@ -1,8 +1,9 @@
 /**
- * The composition root: the only place where clients, activities and the Worker are wired together.
+ * The composition root: the only place where clients, activities and the Workers are wired together.
  */
 import { hostname } from 'node:os';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { channelTaskQueue } from '../workflows/definitions';
 import {
   createFlowStarterActivities,
   createSelfCheckActivities,
@@ -30,21 +31,78 @@ export interface StockflowWorkerOptions {
 /** Path of the workflow bundle entry, valid both from source (ts) and from dist/ (js). */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
-export async function createStockflowWorker(options: StockflowWorkerOptions): Promise<Worker> {
+/**
+ * The Workers of one stockflow process, run and stopped together: one on the main task queue (workflows and the
+ * Omnitron-only activities) and one per configured channel on that channel's queue, where the marketplace calls run.
+ * A channel worker declares the adapter's `requestsPerSecond` as `maxTaskQueueActivitiesPerSecond`; the Temporal
+ * server applies it to the queue as a whole, so the channel's rate holds across every worker process of the cluster.
+ */
+export class StockflowWorker {
+  constructor(readonly workers: readonly Worker[]) {}
+
+  /** Runs every worker until all have stopped; if one fails, the others are shut down and the failure is thrown. */
+  async run(): Promise<void> {
+    const runs = this.workers.map((worker) =>
+      worker.run().catch((err: unknown) => {
+        this.shutdown();
+        throw err;
+      }),
+    );
+    const results = await Promise.allSettled(runs);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** Runs the workers while `fn` runs, then shuts them down (the SDK's runUntil, for the whole group). */
+  async runUntil<R>(fn: Promise<R> | (() => Promise<R>)): Promise<R> {
+    const running = this.run();
+    try {
+      return await (typeof fn === 'function' ? fn() : fn);
+    } finally {
+      this.shutdown();
+      await running;
+    }
+  }
+
+  /** Graceful shutdown of every worker (in-flight activities get the shutdown grace time). */
+  shutdown(): void {
+    for (const worker of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  }
+}
+
+export async function createStockflowWorker(options: StockflowWorkerOptions): Promise<StockflowWorker> {
   const identity = options.identity ?? `stockflow-${process.pid}@${hostname()}`;
-  return Worker.create({
+  const stockActivities = options.stock ? createStockActivities(options.stock) : {};
+  const common = {
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue,
     identity,
+    shutdownGraceTime: (options.shutdownGraceTime ?? '30s') as WorkerOptions['shutdownGraceTime'],
+  };
+  const main = await Worker.create({
+    ...common,
+    taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: {
       ...createSelfCheckActivities({ identity }),
       ...createFlowStarterActivities(),
-      ...(options.stock ? createStockActivities(options.stock) : {}),
+      ...stockActivities,
     },
-    shutdownGraceTime: (options.shutdownGraceTime ?? '30s') as WorkerOptions['shutdownGraceTime'],
   });
+  const stock = options.stock;
+  const channelWorkers = stock
+    ? await Promise.all(
+        stock.channelIds.map((channelId) =>
+          Worker.create({
+            ...common,
+            taskQueue: channelTaskQueue(options.taskQueue, channelId),
+            activities: stockActivities,
+            maxTaskQueueActivitiesPerSecond: stock.channelAdapter(channelId).descriptor.limits.requestsPerSecond,
+          }),
+        ),
+      )
+    : [];
+  return new StockflowWorker([main, ...channelWorkers]);
 }
 
 /** The real Omnitron and the configured marketplace adapters; undefined when no Omnitron is configured. */
@@ -55,6 +113,7 @@ export function configuredStockDeps(config: Config): StockActivityDeps | undefin
   );
   return {
     omnitron: new OmnitronClient(config.omnitron),
+    channelIds: [...adapters.keys()],
     safetyBuffer: (channelId) => config.channels.get(channelId)?.safetyBuffer ?? 0,
     channelAdapter(channelId) {
       const adapter = adapters.get(channelId);

@@ -28,7 +28,7 @@ const BATCHES_PER_RUN = 500;
 export async function getStockBatchRequests(rawInput: BatchRequestsInput): Promise<BatchRequestsSummary> {
   const input = parseInput(batchRequestsInputSchema, rawInput);
   const { channelId, tuning } = input;
-  const act = stockActivities(tuning);
+  const act = stockActivities(channelId, tuning);
   upsertSearchAttributes([
     { key: StockChannelId, value: String(channelId) },
     { key: StockFlow, value: 'getStockBatchRequests' },

@@ -50,7 +50,7 @@ export async function awaitChannelBatch(input: AwaitChannelBatchInput): Promise<
   const deadline = startedAt + durationMs(input.maxBatchWait);
   let delayMs = input.delayMs ?? durationMs(input.pollInitial);
   const { channelId, batchPk } = input;
-  const act = stockActivities(input);
+  const act = stockActivities(channelId, input);
   try {
     for (let check = 0; ; check++) {
       const result = await act.checkBatch({

@@ -35,6 +35,15 @@ export const STOCK_FLOWS = [...SEND_FLOWS, 'getStockBatchRequests'] as const;
 export type StockFlowName = (typeof STOCK_FLOWS)[number];
 
 /** One run per channel and flow: starting a flow that runs attaches to it (see src/client.ts). */
+/**
+ * The task queue of the activities that call channel `channelId`'s marketplace (send, check). One queue per channel
+ * lets its workers declare the channel's request rate as `maxTaskQueueActivitiesPerSecond`, which the Temporal server
+ * enforces across every worker of the queue: the marketplace's limit holds cluster-wide, however many workers run.
+ */
+export function channelTaskQueue(taskQueue: string, channelId: number): string {
+  return `${taskQueue}/channel-${channelId}`;
+}
+
 export function flowWorkflowId(channelId: number, flow: StockFlowName): string {
   return `stock/${channelId}/${flow}`;
 }

@@ -81,7 +81,7 @@ async function runSendFlow(
   const input: SendFlowOptions = parseInput(sendFlowInputSchema, rawInput);
   const { channelId, tuning } = input;
   const { kind, source } = SHAPES[flow];
-  const act = stockActivities(tuning);
+  const act = stockActivities(channelId, tuning);
 
   const progress: FlowProgress = carry
     ? { ...carry.progress, runs: carry.progress.runs + 1, batchesInFlight: 0 }

@@ -60,6 +60,7 @@ export function sandboxStockDeps(
     ]),
   );
   return {
+    channelIds: SANDBOX_CHANNEL_IDS,
     omnitron: new OmnitronClient({
       baseURL: urls.omnitron,
       username: DEFAULT_CREDENTIALS.username,

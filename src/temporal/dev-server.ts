@@ -45,6 +45,19 @@ export interface DevServer {
 
 const NAMESPACE = 'default';
 
+/**
+ * One partition per task queue. The server splits a queue's activity rate limit (`maxTaskQueueActivitiesPerSecond`,
+ * how stockflow holds each channel's request rate) evenly over the queue's partitions, each with a burst of its own,
+ * so with the default four a channel limited to 1 request/s could see 4 at once. The same setting is in the
+ * docker-compose cluster's dynamic config (deploy/temporal-dynamic-config.yaml).
+ */
+const EXACT_RATE_LIMITS = [
+  '--dynamic-config-value',
+  'matching.numTaskqueueReadPartitions=1',
+  '--dynamic-config-value',
+  'matching.numTaskqueueWritePartitions=1',
+];
+
 /** A free loopback port (bound then released: a tiny race, acceptable for a dev server). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -112,7 +125,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         uiPort: options.uiPort,
         dbFilename: options.dbFilename,
         searchAttributes: STOCKFLOW_SEARCH_ATTRIBUTES,
-        extraArgs: options.extraArgs,
+        extraArgs: [...EXACT_RATE_LIMITS, ...(options.extraArgs ?? [])],
       },
     });
     return { address: env.address, namespace: NAMESPACE, uiUrl, cliSource: cli.source, stop: () => env.teardown() };
@@ -126,7 +139,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     args.push('--db-filename', options.dbFilename);
   }
   for (const key of STOCKFLOW_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${key.type}`);
-  args.push(...(options.extraArgs ?? []));
+  args.push(...EXACT_RATE_LIMITS, ...(options.extraArgs ?? []));
 
   const output = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
   const child = spawn(cli.executable.path, args, { stdio: ['ignore', output, output], detached: true });

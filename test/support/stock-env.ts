@@ -3,7 +3,7 @@
  * loopback) and the typed client — one per test file, on the shared dev server.
  */
 import axios from 'axios';
-import type { Worker } from '@temporalio/worker';
+import type { StockflowWorker } from '../../src/worker';
 import type { ChannelConfig } from '../../src/channels/registry';
 import { StockflowClient } from '../../src/client';
 import { sandboxStockDeps } from '../../src/sandbox/connect';
@@ -14,7 +14,7 @@ import { createTestWorker, uniqueTaskQueue, type TestTemporal } from './temporal
 export interface StockTestEnv {
   sandbox: Sandbox;
   temporal: TestTemporal & { namespace: string };
-  worker: Worker;
+  worker: StockflowWorker;
   workerRun: Promise<void>;
   stockflow: StockflowClient;
   taskQueue: string;

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import { createStockflowWorker, type StockflowWorkerOptions } from '../../src/worker';
+import { NativeConnection } from '@temporalio/worker';
+import { createStockflowWorker, type StockflowWorker, type StockflowWorkerOptions } from '../../src/worker';
 import { TEST_TEMPORAL_ADDRESS, TEST_WORKFLOW_BUNDLE } from './shared-env';
 
 export interface TestTemporal {
@@ -44,7 +44,7 @@ export function uniqueTaskQueue(prefix = 'test'): string {
 export async function createTestWorker(
   temporal: TestTemporal,
   options: Partial<StockflowWorkerOptions> = {},
-): Promise<Worker> {
+): Promise<StockflowWorker> {
   return createStockflowWorker({
     connection: temporal.nativeConnection,
     namespace: 'default',

@@ -5,7 +5,7 @@
  * stays under a fixed number of history events per 1,000 stocks. A regression that adds events per page, or that
  * stops continuing-as-new, fails here long before a production run reaches the 51,200-event limit.
  */
-import type { Worker } from '@temporalio/worker';
+import type { StockflowWorker } from '../../src/worker';
 import { StockflowClient } from '../../src/client';
 import { sandboxStockDeps } from '../../src/sandbox/connect';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server';
@@ -39,7 +39,7 @@ const MAX_EVENTS_PER_RUN = 260;
 let sandbox: Sandbox;
 let control: Control;
 let temporal: IsolatedTemporal;
-let worker: Worker;
+let worker: StockflowWorker;
 let workerRun: Promise<void>;
 let stockflow: StockflowClient;
 

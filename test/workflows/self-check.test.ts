@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Worker } from '@temporalio/worker';
+import type { StockflowWorker } from '../../src/worker';
 import { releaseSelfCheckSignal, selfCheckStatusQuery } from '../../workflows/definitions';
 import type { selfCheck } from '../../workflows/self-check';
 import { connectTestTemporal, createTestWorker, uniqueTaskQueue, type TestTemporal } from '../support/temporal';
@@ -13,7 +13,7 @@ afterAll(async () => {
 });
 
 /** Runs `fn` while a stockflow worker polls `taskQueue`, then shuts the worker down. */
-async function withWorker<T>(taskQueue: string, fn: (worker: Worker) => Promise<T>): Promise<T> {
+async function withWorker<T>(taskQueue: string, fn: (worker: StockflowWorker) => Promise<T>): Promise<T> {
   const worker = await createTestWorker(temporal, { taskQueue });
   return worker.runUntil(fn(worker));
 }
