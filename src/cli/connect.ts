@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../config';
+import { temporalConnectionOptions } from '../temporal/connection';
 
 /** An open connection to the configured Temporal, for one CLI command. */
 export interface TemporalSession {
@@ -9,16 +10,17 @@ export interface TemporalSession {
 }
 
 /**
- * The one place CLI commands find Temporal: TEMPORAL_ADDRESS, else the embedded dev server `stockflow start` runs on
+ * The one place CLI commands find Temporal: TEMPORAL_ADDRESS (with TLS / API key), else the embedded dev server `stockflow start` runs on
  * 127.0.0.1:STOCKFLOW_DEV_SERVER_PORT. Closes the connection whatever `fn` does, so a command never keeps the process
  * alive. An unreachable server becomes one message naming the address (callers map it to exit code 1).
  */
 export async function withTemporal<T>(fn: (session: TemporalSession) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const address = config.temporal.address ?? `127.0.0.1:${config.devServer.port}`;
+  const options = temporalConnectionOptions(config, `127.0.0.1:${config.devServer.port}`);
+  const { address } = options;
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address });
+    connection = await Connection.connect(options);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new Error(`cannot reach Temporal at ${address} (is \`stockflow start\` running?): ${reason}`);

@@ -5,6 +5,7 @@ import { loadConfig } from '../config';
 import { installObservability } from '../observability';
 import { SANDBOX_CHANNEL_IDS, sandboxStockDeps } from '../sandbox/connect';
 import { startSandbox, type Sandbox } from '../sandbox/server';
+import { temporalConnectionOptions } from '../temporal/connection';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { prebuiltBundle } from '../temporal/bundle';
 import { ensureStockSchedules } from '../temporal/schedules';
@@ -39,7 +40,7 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
     console.log(`Temporal dev server: ${address} (pid ${server.pid ?? '?'}, CLI from ${server.cliSource})`);
     console.log(`Temporal Web UI: ${server.uiUrl}`);
   } else {
-    const admin = await Connection.connect({ address });
+    const admin = await Connection.connect(temporalConnectionOptions(config, address));
     try {
       const added = await ensureSearchAttributes(admin, config.temporal.namespace);
       if (added.length > 0) console.log(`Registered search attributes: ${added.join(', ')}`);
@@ -54,7 +55,8 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
     const channels = seeded.channels.map((c) => `${c.pk} (${c.name})`).join(', ');
     console.log(`Sandbox: ${sandbox.url} — ${config.sandbox.skus} SKUs, channels ${channels}`);
   }
-  const connection = await NativeConnection.connect({ address });
+  const connectionOptions = temporalConnectionOptions(config, address);
+  const connection = await NativeConnection.connect(connectionOptions);
   try {
     const worker = await createStockflowWorker({
       connection,
@@ -71,7 +73,7 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
     const channelIds = config.omnitron ? [...config.channels.keys()] : sandbox ? SANDBOX_CHANNEL_IDS : [];
     if (channelIds.length > 0 && config.worker.schedules === 'ensure') {
       const client = new Client({
-        connection: await Connection.connect({ address }),
+        connection: await Connection.connect(connectionOptions),
         namespace: config.temporal.namespace,
       });
       try {

@@ -2,6 +2,7 @@
  * One zod schema for every setting stockflow reads from its environment. `loadConfig` returns a typed Config or throws
  * one ConfigError that lists every bad key, so a misconfigured deployment fails at start-up with the whole picture.
  */
+import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { loadChannels, type ChannelSettings } from './channels';
 import { ConfigError } from './errors';
@@ -17,7 +18,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[^\s:]+:\d+$/, 'expected host:port')
     .optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_NAMESPACE: z.string().min(1).optional(),
   STOCKFLOW_TASK_QUEUE: z.string().min(1).default('stockflow'),
   /** gRPC port of the embedded dev server (only used when TEMPORAL_ADDRESS is not set). */
   STOCKFLOW_DEV_SERVER_PORT: port.default(7233),
@@ -49,8 +50,18 @@ const envSchema = z.object({
     .default('30s'),
 });
 
+/**
+ * How to reach a Temporal frontend beyond its address: TLS (mTLS certificates, server CA, SNI), an API key (Temporal
+ * Cloud) and gRPC metadata, as the Temporal CLI and SDKs read them (TEMPORAL_TLS*, TEMPORAL_API_KEY,
+ * TEMPORAL_GRPC_META_*, or a TEMPORAL_PROFILE of the TEMPORAL_CONFIG_FILE TOML). Holds secrets: never log it.
+ */
+export type TemporalConnectionSettings = Pick<
+  ReturnType<typeof loadClientConnectConfig>['connectionOptions'],
+  'tls' | 'apiKey' | 'metadata'
+>;
+
 export interface Config {
-  temporal: { address?: string; namespace: string; taskQueue: string };
+  temporal: { address?: string; namespace: string; taskQueue: string; connection: TemporalConnectionSettings };
   devServer: { port: number; uiPort: number; stateDir: string };
   sandbox: { port: number; skus: number };
   worker: { shutdownGraceTime: string; schedules: 'ensure' | 'off' };
@@ -70,6 +81,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ? []
     : parsed.error.issues.map((i) => ({ key: i.path.join('.'), message: i.message }));
   const e = parsed.success ? parsed.data : undefined;
+
+  const temporal = temporalConnection(env, problems);
 
   let omnitron: Config['omnitron'];
   if (env.OMNITRON_URL || env.OMNITRON_USERNAME) {
@@ -92,7 +105,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (problems.length > 0 || !e) throw new ConfigError(problems);
   return {
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.STOCKFLOW_TASK_QUEUE },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS ?? temporal.address,
+      namespace: e.TEMPORAL_NAMESPACE ?? temporal.namespace ?? 'default',
+      taskQueue: e.STOCKFLOW_TASK_QUEUE,
+      connection: temporal.connection,
+    },
     devServer: { port: e.STOCKFLOW_DEV_SERVER_PORT, uiPort: e.STOCKFLOW_DEV_UI_PORT, stateDir: e.STOCKFLOW_STATE_DIR },
     sandbox: { port: e.STOCKFLOW_SANDBOX_PORT, skus: e.STOCKFLOW_SANDBOX_SKUS },
     worker: { shutdownGraceTime: e.STOCKFLOW_SHUTDOWN_GRACE, schedules: e.STOCKFLOW_SCHEDULES },
@@ -100,4 +118,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     omnitron,
     channels,
   };
+}
+
+/**
+ * The Temporal CLI/SDK environment conventions through @temporalio/envconfig: an address or namespace a profile gives
+ * when the variables do not, plus TLS, API key and metadata. `TEMPORAL_API_KEY_FILE` is read like every other secret.
+ */
+function temporalConnection(
+  env: NodeJS.ProcessEnv,
+  problems: { key: string; message: string }[],
+): { address?: string; namespace?: string; connection: TemporalConnectionSettings } {
+  const overrides = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  );
+  if (env.TEMPORAL_API_KEY_FILE) {
+    const apiKey = secretFromEnv('TEMPORAL_API_KEY', env);
+    if ('error' in apiKey) problems.push({ key: 'TEMPORAL_API_KEY_FILE', message: apiKey.error });
+    else overrides.TEMPORAL_API_KEY = apiKey.value;
+  }
+  try {
+    const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: overrides });
+    const { address, tls, apiKey, metadata } = connectionOptions;
+    return { address, namespace, connection: { tls, apiKey, metadata } };
+  } catch (err) {
+    // A missing certificate file or a broken TOML profile: name the setting family, not a secret.
+    const key = env.TEMPORAL_CONFIG_FILE || env.TEMPORAL_PROFILE ? 'TEMPORAL_CONFIG_FILE' : 'TEMPORAL_TLS';
+    problems.push({ key, message: (err as Error).message });
+    return { connection: {} };
+  }
 }

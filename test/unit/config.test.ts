@@ -6,7 +6,8 @@ import { ConfigError, loadConfig } from '../../src/config';
 describe('loadConfig', () => {
   test('defaults describe the embedded stack', () => {
     const config = loadConfig({});
-    expect(config.temporal).toEqual({ address: undefined, namespace: 'default', taskQueue: 'stockflow' });
+    expect(config.temporal).toMatchObject({ address: undefined, namespace: 'default', taskQueue: 'stockflow' });
+    expect(config.temporal.connection).toMatchObject({ tls: undefined, apiKey: undefined });
     expect(config.devServer).toEqual({ port: 7233, uiPort: 8233, stateDir: '.stockflow' });
   });
 
@@ -37,6 +38,53 @@ describe('loadConfig', () => {
       'TEMPORAL_ADDRESS',
     ]);
     expect((error as ConfigError).message).toContain('TEMPORAL_ADDRESS: expected host:port');
+  });
+});
+
+describe('Temporal connection (the Temporal CLI/SDK conventions, via @temporalio/envconfig)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stockflow-temporal-'));
+
+  test('an API key (or its _FILE) turns TLS on; gRPC metadata comes from TEMPORAL_GRPC_META_*', () => {
+    const keyFile = join(dir, 'api-key');
+    writeFileSync(keyFile, 'cloud-key-123\n');
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: 'acme.a1b2c.tmprl.cloud:7233',
+      TEMPORAL_NAMESPACE: 'acme.a1b2c',
+      TEMPORAL_API_KEY_FILE: keyFile,
+      TEMPORAL_GRPC_META_X_TEAM: 'stock',
+    });
+    expect(config.temporal).toMatchObject({ address: 'acme.a1b2c.tmprl.cloud:7233', namespace: 'acme.a1b2c' });
+    expect(config.temporal.connection).toMatchObject({ apiKey: 'cloud-key-123', tls: true });
+    expect(config.temporal.connection.metadata).toEqual({ 'x-team': 'stock' });
+  });
+
+  test('a profile of TEMPORAL_CONFIG_FILE gives address, namespace and mTLS files', () => {
+    const cert = join(dir, 'client.pem');
+    writeFileSync(cert, 'CERT');
+    const toml = join(dir, 'temporal.toml');
+    writeFileSync(
+      toml,
+      `[profile.prod]\naddress = "temporal.internal:7233"\nnamespace = "stock"\n` +
+        `[profile.prod.tls]\nclient_cert_path = "${cert}"\nclient_key_path = "${cert}"\nserver_name = "temporal"\n`,
+    );
+    const config = loadConfig({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'prod' });
+    expect(config.temporal).toMatchObject({ address: 'temporal.internal:7233', namespace: 'stock' });
+    expect(config.temporal.connection.tls).toMatchObject({ serverNameOverride: 'temporal' });
+  });
+
+  test('unreadable TLS or API-key files stop start-up, each named', () => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({
+        TEMPORAL_ADDRESS: 'temporal:7233',
+        TEMPORAL_API_KEY_FILE: join(dir, 'missing-key'),
+        TEMPORAL_TLS_CLIENT_CERT_PATH: join(dir, 'missing.pem'),
+      });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error?.problems.map((p) => p.key).sort()).toEqual(['TEMPORAL_API_KEY_FILE', 'TEMPORAL_TLS']);
+    expect(error?.message).toContain('missing.pem');
   });
 });
 
