@@ -47,6 +47,8 @@ export interface CommitPageResult {
   /** Records that failed validation: error reports written, not committed. */
   malformed: number;
   committed: number;
+  /** Stocks Omnitron still holds for this list after this page (its `count` less the page); unknown on a retry. */
+  remaining?: number;
   /** Whether the batch is already finished (an empty page, or a retry that finds it done). */
   closed: boolean;
 }
@@ -59,13 +61,24 @@ export interface SendBatchInput extends BatchRef {
   isSuccessLog: boolean;
 }
 
+/**
+ * Objects of an async batch that failed at send (refused before sending, e.g. PriceNotFound, or by the channel at
+ * once) and were reported then: pks and reasons only, so the check settles them with that reason and no second report.
+ */
+export interface FailedAtSend {
+  pk: number;
+  reason: 'channel_app' | 'remote';
+}
+
 export type SendBatchResult =
   | { mode: 'sync'; succeeded: number; failed: number }
-  | { mode: 'async'; remoteBatchId: string; sent: number; failed: number };
+  | { mode: 'async'; remoteBatchId: string; sent: number; failed: number; failedAtSend?: FailedAtSend[] };
 
 export interface CheckBatchInput extends BatchRef {
   remoteBatchId: string;
   isSuccessLog: boolean;
+  /** From the send; absent for batches found by getStockBatchRequests (their send-time failures are re-reported). */
+  failedAtSend?: FailedAtSend[];
 }
 
 export type CheckBatchResult = { state: 'pending' } | { state: 'done'; succeeded: number; failed: number };

@@ -20,6 +20,7 @@ import type {
   BatchRef,
   CheckBatchResult,
   CommitPageResult,
+  FailedAtSend,
   FlowTarget,
   SendBatchResult,
   StockActivities,
@@ -284,7 +285,8 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
           page.stocks.map((s) => ({ pk: s.pk, version_date: s.modified_date })),
         );
         const n = page.stocks.length;
-        return { fetched: n, malformed: page.malformed.length, committed: n, closed: false };
+        const remaining = Math.max(0, page.count - n - page.malformed.length);
+        return { fetched: n, malformed: page.malformed.length, committed: n, remaining, closed: false };
       }),
 
     sendBatch: (input) =>
@@ -337,18 +339,21 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
         }
         await omnitron.markSentToRemote(input.channelId, input.batchPk, outcome.remoteBatchId);
         // Items refused before sending and stocks that could not be sent are settled when the batch finishes (they
-        // get no result from the channel); report them now, while the reason is known.
-        await reporter.objectFailures([
-          ...failedBeforeSend,
-          ...outcome.rejected.flatMap((r) =>
-            (pkByRemoteId.get(r.remoteId) ?? []).map((pk) => ({ pk, message: r.message ?? 'refused' })),
-          ),
-        ]);
+        // get no result from the channel); report them now, while the reason is known, and tell the check.
+        const rejected = outcome.rejected.flatMap((r) =>
+          (pkByRemoteId.get(r.remoteId) ?? []).map((pk) => ({
+            pk,
+            message: r.message ?? 'refused',
+            reason: 'remote' as const,
+          })),
+        );
+        await reporter.objectFailures([...failedBeforeSend, ...rejected]);
         return {
           mode: 'async',
           remoteBatchId: outcome.remoteBatchId,
           sent: items.length - outcome.rejected.length,
-          failed: failedBeforeSend.length + outcome.rejected.length,
+          failed: failedBeforeSend.length + rejected.length,
+          failedAtSend: [...failedBeforeSend, ...rejected].map(({ pk, reason }) => ({ pk, reason })),
         };
       }),
 
@@ -370,23 +375,26 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
         );
         const remoteIdOf = await remoteIds(input.channelId, read.stocks, 'updates');
         const pkByRemoteId = new Map<string, number[]>();
-        const unsendable: (ObjectFailure & { reason: 'channel_app' })[] = [];
+        // Failed at send: reported then, settled now with their reason (by pk, so nothing counts twice).
+        const settled = new Map<number, ObjectFailure & { reason: FailedAtSend['reason'] }>(
+          (input.failedAtSend ?? []).map(({ pk, reason }) => [pk, { pk, reason, message: 'failed when sent' }]),
+        );
         for (const stock of read.stocks) {
           const remoteId = remoteIdOf(stock);
+          if (settled.has(stock.pk)) continue;
           if (remoteId) pkByRemoteId.set(remoteId, [...(pkByRemoteId.get(remoteId) ?? []), stock.pk]);
-          else unsendable.push({ pk: stock.pk, message: 'no remote id on the channel', reason: 'channel_app' });
+          else settled.set(stock.pk, { pk: stock.pk, message: 'no remote id on the channel', reason: 'channel_app' });
         }
         // Stocks that could not be sent were reported when the batch was sent; objects the channel gives no result
         // for fail "not sent from the channel".
-        const reportedAtSend = new Set(unsendable.map((f) => f.pk));
         const counts = await finishWithResults(
           input,
           batch,
           pkByRemoteId,
           check.results,
-          unsendable,
+          [...settled.values()],
           reporter,
-          reportedAtSend,
+          new Set(settled.keys()),
         );
         return { state: 'done', ...counts };
       }),

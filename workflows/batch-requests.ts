@@ -52,6 +52,8 @@ export async function getStockBatchRequests(rawInput: BatchRequestsInput): Promi
     targetsTotal: summary.found,
     pages: 0,
     pagesFailed: 0,
+    stocksTaken: 0,
+    stocksRemaining: null,
     stocksSent: summary.stocksSent,
     stocksFailed: summary.stocksFailed,
     malformedRecords: 0,

@@ -9,6 +9,7 @@ import {
   workflowInfo,
   CancellationScope,
 } from '@temporalio/workflow';
+import type { FailedAtSend } from '../activities/stock-types';
 import { stockActivities } from './activity-proxies';
 import { batchWorkflowId } from './definitions';
 import { durationMs, type Tuning } from './inputs';
@@ -18,6 +19,8 @@ export interface AwaitChannelBatchInput {
   batchPk: number;
   remoteBatchId: string;
   isSuccessLog: boolean;
+  /** Objects reported failed at send (absent when the safety net found the batch, and in older runs). */
+  failedAtSend?: FailedAtSend[];
   /** Durations as validated by the flow inputs: "5 minutes", "30s" or milliseconds. */
   maxBatchWait: string | number;
   pollInitial: string | number;
@@ -58,6 +61,7 @@ export async function awaitChannelBatch(input: AwaitChannelBatchInput): Promise<
         batchPk,
         remoteBatchId: input.remoteBatchId,
         isSuccessLog: input.isSuccessLog,
+        failedAtSend: input.failedAtSend,
       });
       if (result.state === 'done')
         return { batchPk, state: 'done', succeeded: result.succeeded, failed: result.failed };
@@ -92,7 +96,7 @@ export async function awaitChannelBatch(input: AwaitChannelBatchInput): Promise<
  * cancelled or terminated flow must not orphan a sent batch). `undefined` when another run already awaits it.
  */
 export async function startAwaitingBatch(
-  batch: { channelId: number; batchPk: number; remoteBatchId: string },
+  batch: { channelId: number; batchPk: number; remoteBatchId: string; failedAtSend?: FailedAtSend[] },
   isSuccessLog: boolean,
   tuning: Tuning,
 ): Promise<ChildWorkflowHandle<typeof awaitChannelBatch> | undefined> {

@@ -64,6 +64,10 @@ export interface FlowProgress {
   targetsTotal: number;
   pages: number;
   pagesFailed: number;
+  /** Stocks committed into batches so far (all lists); with `stocksRemaining`, what a progress bar measures. */
+  stocksTaken: number;
+  /** Omnitron's count of stocks still waiting on the current list after the last page; null before the first. */
+  stocksRemaining: number | null;
   stocksSent: number;
   stocksFailed: number;
   malformedRecords: number;

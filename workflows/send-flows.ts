@@ -10,7 +10,7 @@ import {
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import type { FlowPlan, FlowTarget, StockKind } from '../activities/stock-types';
+import type { FailedAtSend, FlowPlan, FlowTarget, StockKind } from '../activities/stock-types';
 import { stockActivities } from './activity-proxies';
 import { startAwaitingBatch, type awaitChannelBatch, type ChannelBatchOutcome } from './channel-batch';
 import {
@@ -84,7 +84,14 @@ async function runSendFlow(
   const act = stockActivities(channelId, tuning);
 
   const progress: FlowProgress = carry
-    ? { ...carry.progress, runs: carry.progress.runs + 1, batchesInFlight: 0 }
+    ? {
+        ...carry.progress,
+        // Progress carried over from a run started before these fields existed lacks them.
+        stocksTaken: carry.progress.stocksTaken ?? 0,
+        stocksRemaining: carry.progress.stocksRemaining ?? null,
+        runs: carry.progress.runs + 1,
+        batchesInFlight: 0,
+      }
     : {
         flow,
         channelId,
@@ -94,6 +101,8 @@ async function runSendFlow(
         targetsTotal: 0,
         pages: 0,
         pagesFailed: 0,
+        stocksTaken: 0,
+        stocksRemaining: null,
         stocksSent: 0,
         stocksFailed: 0,
         malformedRecords: 0,
@@ -156,8 +165,12 @@ async function runSendFlow(
    * Starts the awaiting child of an async batch; it settles in the background. If `getStockBatchRequests` got there
    * first (it found the batch `sent_to_remote` a moment after we sent it), that run finishes the batch: hand it over.
    */
-  const awaitBatch = async (batchPk: number, remoteBatchId: string) => {
-    const child = await startAwaitingBatch({ channelId, batchPk, remoteBatchId }, input.isSuccessLog, tuning);
+  const awaitBatch = async (batchPk: number, remoteBatchId: string, failedAtSend?: FailedAtSend[]) => {
+    const child = await startAwaitingBatch(
+      { channelId, batchPk, remoteBatchId, failedAtSend },
+      input.isSuccessLog,
+      tuning,
+    );
     if (!child) {
       progress.batchesHandedOver++;
       return;
@@ -196,8 +209,13 @@ async function runSendFlow(
       });
       committed = true;
       progress.malformedRecords += page.malformed;
-      if (page.fetched === 0) return page.malformed > 0 ? 'failed' : 'empty';
+      if (page.remaining !== undefined) progress.stocksRemaining = page.remaining;
+      if (page.fetched === 0) {
+        progress.stocksRemaining = 0;
+        return page.malformed > 0 ? 'failed' : 'empty';
+      }
       progress.pages++;
+      progress.stocksTaken += page.committed;
       if (page.closed) return 'processed'; // a retry found the batch already finished
       const sent = await act.sendBatch({
         channelId,
@@ -215,7 +233,7 @@ async function runSendFlow(
         return 'processed';
       }
       // Every object of the batch, including those refused before sending, is counted once when the batch finishes.
-      await awaitBatch(batchPk, sent.remoteBatchId);
+      await awaitBatch(batchPk, sent.remoteBatchId, sent.failedAtSend);
       return 'processed';
     } catch (err) {
       if (isCancellation(err)) {
@@ -242,6 +260,7 @@ async function runSendFlow(
   for (let targetIndex = carry?.targetIndex ?? 0; targetIndex < plan.targets.length; targetIndex++) {
     const target = plan.targets[targetIndex]!;
     progress.stockListId = target.stockListId;
+    progress.stocksRemaining = null;
     progress.phase = 'sending';
     publish();
     let failedInARow = 0;

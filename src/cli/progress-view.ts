@@ -1,7 +1,9 @@
 /**
- * Terminal rendering of a flow's progress and summaries, kept in one module so it can be swapped for cli-progress and
- * cli-table3 without touching the commands. Hand-rolled for now: neither library is a dependency yet.
+ * Terminal rendering of a flow's progress (cli-progress) and summaries (cli-table3), kept in one module so the
+ * commands only hand over `progress` answers and rows.
  */
+import { SingleBar } from 'cli-progress';
+import Table from 'cli-table3';
 import type { FlowProgress } from '../../workflows/definitions';
 
 /** Receives each polled `progress` answer while `stockflow sync --wait` follows a run. */
@@ -10,8 +12,6 @@ export interface ProgressView {
   /** Leaves the terminal on a fresh line (call once, before printing the summary). */
   stop(): void;
 }
-
-const SPINNER = ['|', '/', '-', '\\'];
 
 /** One line describing a progress answer; also what `stockflow status` prints for a running flow. */
 export function describeProgress(p: FlowProgress): string {
@@ -26,23 +26,42 @@ export function describeProgress(p: FlowProgress): string {
 }
 
 /**
- * On a TTY: one line rewritten in place with a spinner. Otherwise (logs, CI, pipes): no animation, one plain line
- * whenever the phase changes (or the run is paused/resumed), so a log stays short and readable.
+ * The bar's measure: stocks committed so far out of those plus what Omnitron still holds for the current list. An
+ * estimate — stock changing during the run, and lists not yet started, move the total — so the bar may grow.
+ */
+function barPosition(p: FlowProgress): { value: number; total: number } {
+  const value = p.stocksTaken ?? 0;
+  return { value, total: Math.max(1, value + (p.stocksRemaining ?? 0)) };
+}
+
+/**
+ * On a TTY: a cli-progress bar with rate and ETA, and the counts beside it. Otherwise (logs, CI, pipes): no
+ * animation, one plain line whenever the phase changes (or the run is paused/resumed), so a log stays readable.
  */
 export function createProgressView(stream: NodeJS.WriteStream = process.stderr): ProgressView {
   if (stream.isTTY) {
-    let frame = 0;
-    let drawn = false;
+    const bar = new SingleBar({
+      stream,
+      format: '{bar} {percentage}% | {value}/{total} stocks | ETA {eta_formatted} | {details}',
+      hideCursor: true,
+      clearOnComplete: false,
+      etaBuffer: 20,
+    });
+    let started = false;
     return {
       update(progress) {
-        const text = `${SPINNER[frame++ % SPINNER.length]} ${describeProgress(progress)}`;
-        const width = stream.columns > 1 ? stream.columns - 1 : text.length;
-        stream.write(`\r\x1b[2K${text.slice(0, width)}`);
-        drawn = true;
+        const { value, total } = barPosition(progress);
+        const details = { details: describeProgress(progress) };
+        if (!started) bar.start(total, value, details);
+        else {
+          bar.setTotal(total);
+          bar.update(value, details);
+        }
+        started = true;
       },
       stop() {
-        if (drawn) stream.write('\n');
-        drawn = false;
+        if (started) bar.stop();
+        started = false;
       },
     };
   }
@@ -58,10 +77,30 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
   };
 }
 
-/** A two-column table (label, value) with aligned columns, for summaries. */
+/** A borderless two-column table (label, value) for summaries: readable in a terminal, greppable in a log. */
 export function formatTable(rows: readonly (readonly [string, string | number])[]): string {
-  const width = Math.max(0, ...rows.map(([label]) => label.length));
-  return rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n');
+  const table = new Table({
+    chars: {
+      top: '',
+      'top-mid': '',
+      'top-left': '',
+      'top-right': '',
+      bottom: '',
+      'bottom-mid': '',
+      'bottom-left': '',
+      'bottom-right': '',
+      left: ' ',
+      'left-mid': '',
+      mid: '',
+      'mid-mid': '',
+      right: '',
+      'right-mid': '',
+      middle: ' ',
+    },
+    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1 },
+  });
+  table.push(...rows.map(([label, value]) => [label, String(value)]));
+  return table.toString();
 }
 
 /** `1m 05.2s`, `950ms`: durations for humans. */

@@ -99,6 +99,12 @@ test('pause holds the run between pages, resume continues, progress counts along
   const summary = (await handle.result()) as SendFlowSummary;
   expect(summary.pages).toBeGreaterThan(held);
   expect(await mismatches(env, 2)).toEqual([]);
+  // The progress bar's measure: stocks taken so far plus what Omnitron still held add up to what the run took in all.
+  const finished = await env.stockflow.progress(2, 'updateProductStocks');
+  expect(later.stocksRemaining).toBeGreaterThan(0);
+  expect(finished.stocksRemaining).toBe(0);
+  expect(later.stocksTaken + (later.stocksRemaining ?? 0)).toBe(finished.stocksTaken);
+  expect(finished.stocksTaken).toBe(summary.stocksSent + summary.stocksFailed);
   await env.control('PUT', 'faults/omnitron', { latencyMs: 0 });
 });
 
