@@ -4,7 +4,7 @@
  * the server's Retry-After as `nextRetryDelay` for 429, retryable with this backoff for 5xx and network failures.
  */
 import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
-import type { StockActivities } from '../activities/stock-types';
+import type { FlowTarget, StockActivities } from '../activities/stock-types';
 import { channelTaskQueue } from './definitions';
 import { durationMs, type Tuning } from './inputs';
 
@@ -14,7 +14,8 @@ import { durationMs, type Tuning } from './inputs';
  * noticed after the heartbeat timeout, not after the whole start-to-close timeout.
  *
  * The two that call the marketplace (`sendBatch`, `checkBatch`) go to the channel's own task queue, whose workers
- * carry the channel's request rate (src/worker.ts); Omnitron-only steps stay on the workflow's queue.
+ * carry the channel's request rate (src/worker.ts); Omnitron-only steps stay on the workflow's queue. Every call
+ * carries a one-line summary (batch, list, channel) that the Web UI shows on the activity.
  */
 export function stockActivities(channelId: number, tuning: Partial<Pick<Tuning, 'retryMaxInterval'>>): StockActivities {
   const options: ActivityOptions = {
@@ -28,10 +29,41 @@ export function stockActivities(channelId: number, tuning: Partial<Pick<Tuning, 
       maximumAttempts: 40,
     },
   };
-  const { planFlow, openBatch, commitPage, failBatch, listOpenBatches } = proxyActivities<StockActivities>(options);
-  const { sendBatch, checkBatch } = proxyActivities<StockActivities>({
-    ...options,
-    taskQueue: channelTaskQueue(workflowInfo().taskQueue, channelId),
-  });
-  return { planFlow, openBatch, commitPage, sendBatch, checkBatch, failBatch, listOpenBatches };
+  const onMain = proxyActivities<StockActivities>(options);
+  const channelOptions = { ...options, taskQueue: channelTaskQueue(workflowInfo().taskQueue, channelId) };
+  const onChannel = proxyActivities<StockActivities>(channelOptions);
+  return {
+    planFlow: (i) =>
+      onMain.planFlow.executeWithOptions(
+        { ...options, summary: `plan the ${i.source} stock lists of channel ${i.channelId}` },
+        [i],
+      ),
+    openBatch: (i) =>
+      onMain.openBatch.executeWithOptions({ ...options, summary: `open a batch for channel ${i.channelId}` }, [i]),
+    commitPage: (i) =>
+      onMain.commitPage.executeWithOptions(
+        { ...options, summary: `commit a page of ${i.kind} (${listName(i.target)}) into batch ${i.batchPk}` },
+        [i],
+      ),
+    sendBatch: (i) =>
+      onChannel.sendBatch.executeWithOptions(
+        { ...channelOptions, summary: `send batch ${i.batchPk} to channel ${i.channelId}` },
+        [i],
+      ),
+    checkBatch: (i) =>
+      onChannel.checkBatch.executeWithOptions(
+        { ...channelOptions, summary: `ask channel ${i.channelId} about batch ${i.batchPk} (${i.remoteBatchId})` },
+        [i],
+      ),
+    failBatch: (i) => onMain.failBatch.executeWithOptions({ ...options, summary: `fail batch ${i.batchPk}` }, [i]),
+    listOpenBatches: (i) =>
+      onMain.listOpenBatches.executeWithOptions(
+        { ...options, summary: `list open batches of channel ${i.channelId}` },
+        [i],
+      ),
+  };
+}
+
+function listName(target: FlowTarget): string {
+  return target.stockListId === null ? 'main list' : `stock list ${target.stockListId}`;
 }

@@ -113,6 +113,7 @@ export async function startAwaitingBatch(
     return await startChild(awaitChannelBatch, {
       workflowId: batchWorkflowId(input.channelId, input.batchPk),
       args: [input],
+      staticSummary: `awaits channel ${input.channelId}'s batch ${input.remoteBatchId} (Omnitron batch ${input.batchPk})`,
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
   } catch (err) {

@@ -91,6 +91,23 @@ describe('async channel (Trendyol)', () => {
     expect(failures.map((r) => r.error_description)).toEqual(Array(NEVER_SENT).fill('Product has not been sent'));
   });
 
+  test('each activity and batch child carries a one-line summary for the Web UI', async () => {
+    const history = await env.temporal.client.workflow.getHandle('stock/1/insertProductStocks').fetchHistory();
+    const summaries = (history.events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes || e.startChildWorkflowExecutionInitiatedEventAttributes)
+      .map((e) => JSON.parse(Buffer.from(e.userMetadata?.summary?.data ?? []).toString()) as string);
+    expect(summaries.length).toBeGreaterThan(0);
+    const patterns = [
+      /^plan the main stock lists of channel 1$/,
+      /^open a batch for channel 1$/,
+      /^commit a page of inserts \(main list\) into batch \d+$/,
+      /^send batch \d+ to channel 1$/,
+      /^awaits channel 1's batch \S+ \(Omnitron batch \d+\)$/,
+    ];
+    for (const summary of summaries) expect(patterns.some((p) => p.test(summary))).toBe(true);
+    for (const pattern of patterns) expect(summaries.some((s) => pattern.test(s))).toBe(true);
+  });
+
   test('updateProductStocks sends exactly the changed stocks', async () => {
     await env.control('POST', 'stocks', { random: { count: 60, seed: 7 } });
     const before = (await mismatches(env, 1)).length;
