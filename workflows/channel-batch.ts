@@ -5,6 +5,7 @@ import {
   type ChildWorkflowHandle,
   continueAsNew,
   isCancellation,
+  patched,
   sleep,
   workflowInfo,
   CancellationScope,
@@ -39,6 +40,9 @@ export interface ChannelBatchOutcome {
   failed: number;
 }
 
+/** Patch id: the first check of a batch comes one poll interval after the send. */
+const FIRST_CHECK_AFTER_POLL_INITIAL = 'first-check-after-poll-initial';
+
 /** Checks before a continue-as-new keeps this workflow's history small even over a 24-hour wait. */
 const CHECKS_PER_RUN = 200;
 
@@ -55,6 +59,9 @@ export async function awaitChannelBatch(input: AwaitChannelBatchInput): Promise<
   const { channelId, batchPk } = input;
   const act = stockActivities(channelId, input);
   try {
+    // A batch just sent is never finished at once: the first check waits one poll interval, sparing a request from
+    // the channel's rate budget. Runs recorded before this change checked at once (the patch keeps them replaying).
+    if (input.waitStartedAt === undefined && patched(FIRST_CHECK_AFTER_POLL_INITIAL)) await sleep(delayMs);
     for (let check = 0; ; check++) {
       const result = await act.checkBatch({
         channelId,

@@ -58,6 +58,13 @@ const EXACT_RATE_LIMITS = [
   'matching.numTaskqueueWritePartitions=1',
 ];
 
+/**
+ * Eager activity execution (off by default on the server): an activity scheduled on the workflow's own task queue
+ * (openBatch, commitPage) is handed straight back to the worker that completed the workflow task, skipping a round
+ * trip through matching. Channel activities run on their own queues, where the rate limit applies, never eagerly.
+ */
+const EAGER_ACTIVITIES = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
+
 /** A free loopback port (bound then released: a tiny race, acceptable for a dev server). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -125,7 +132,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         uiPort: options.uiPort,
         dbFilename: options.dbFilename,
         searchAttributes: STOCKFLOW_SEARCH_ATTRIBUTES,
-        extraArgs: [...EXACT_RATE_LIMITS, ...(options.extraArgs ?? [])],
+        extraArgs: [...EXACT_RATE_LIMITS, ...EAGER_ACTIVITIES, ...(options.extraArgs ?? [])],
       },
     });
     return { address: env.address, namespace: NAMESPACE, uiUrl, cliSource: cli.source, stop: () => env.teardown() };
@@ -139,7 +146,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     args.push('--db-filename', options.dbFilename);
   }
   for (const key of STOCKFLOW_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${key.type}`);
-  args.push(...EXACT_RATE_LIMITS, ...(options.extraArgs ?? []));
+  args.push(...EXACT_RATE_LIMITS, ...EAGER_ACTIVITIES, ...(options.extraArgs ?? []));
 
   const output = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
   const child = spawn(cli.executable.path, args, { stdio: ['ignore', output, output], detached: true });

@@ -43,7 +43,7 @@ test('the sandbox is an optional profile, run by the same image', () => {
   expect(sandbox?.command?.slice(0, 5)).toEqual(['sandbox', '--host', '0.0.0.0', '--port', '8090']);
 });
 
-test('the Temporal server gets one partition per task queue, so channel rate limits are exact', () => {
+test('the Temporal server gets one partition per task queue (exact channel rates) and eager activities', () => {
   const temporal = compose.services.temporal;
   const mount = temporal?.volumes?.find((v) => v.startsWith('./deploy/temporal-dynamic-config.yaml:'));
   expect(mount?.split(':')[1]).toBe(temporal?.environment?.DYNAMIC_CONFIG_FILE_PATH);
@@ -53,6 +53,7 @@ test('the Temporal server gets one partition per task queue, so channel rate lim
   >;
   expect(dynamicConfig['matching.numTaskqueueReadPartitions']).toEqual([{ value: 1 }]);
   expect(dynamicConfig['matching.numTaskqueueWritePartitions']).toEqual([{ value: 1 }]);
+  expect(dynamicConfig['system.enableActivityEagerExecution']).toEqual([{ value: true }]);
 });
 
 test("with deploy/sandbox.env the worker's configuration syncs the sandbox service's two channels", () => {
