@@ -1,6 +1,7 @@
 /**
- * Control endpoints of the catalogue (mounted under /control): seed, bulk stock changes, what a channel should hold,
- * batch status counts, and expiring Omnitron tokens.
+ * Control endpoints of the catalogue (mounted under /control): seed, bulk stock changes, what a channel should hold, a
+ * delivered baseline, batch status counts, product stocks delivered twice, records handed out malformed, and expiring
+ * Omnitron tokens.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
@@ -32,6 +33,15 @@ const stockChangesSchema = z.union([
   }),
   z.object({ random: z.object({ count: z.number().int().min(0), seed: z.number().int() }) }),
 ]);
+
+const baselineSchema = z.object({ stock_list: z.number().int().positive().optional() }).strict();
+
+/** `?channel=<id>` of a seeded channel, else 400. */
+function requiredChannel(query: Query): number {
+  const channel = Number(single(query, 'channel'));
+  if (!Number.isInteger(channel) || channel <= 0) throw badRequest({ channel: ['This parameter is required.'] });
+  return channel;
+}
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const parsed = schema.safeParse(body ?? {});
@@ -75,8 +85,35 @@ export function catalogControlRoutes(state: SandboxState): FastifyPluginAsync {
       for (const b of batches) counts[b.status] = (counts[b.status] ?? 0) + 1;
       const open = batches
         .filter((b) => b.status !== 'done' && b.status !== 'fail')
-        .map((b) => ({ pk: b.pk, channel: b.channel, status: b.status, modified_date: b.modified_date }));
+        .map((b) => ({
+          pk: b.pk,
+          channel: b.channel,
+          status: b.status,
+          objects: b.objects.length,
+          modified_date: b.modified_date,
+        }));
       return { counts, open };
+    });
+
+    app.post('/channels/:channelId/baseline', async (request) => {
+      const channel = Number((request.params as { channelId: string }).channelId);
+      const body = parse(baselineSchema, request.body);
+      const listId = body.stock_list ?? catalog().catalog?.stock_list ?? 1;
+      const list = catalog().stockListById(listId);
+      if (!list || !catalog().channels.has(channel)) throw badRequest({ detail: 'Unknown channel or stock list.' });
+      return { channel, stock_list: list.id, delivered: catalog().markDelivered(channel, list.ordinal) };
+    });
+
+    app.get('/omnitron/duplicates', async (request) => {
+      const query = request.query as Query;
+      const channel = requiredChannel(query);
+      const afterBatch = Number(single(query, 'after_batch') ?? 0);
+      return { channel, ...catalog().deliveredTwice(channel, afterBatch) };
+    });
+
+    app.get('/omnitron/malformed', async (request) => {
+      const channel = requiredChannel(request.query as Query);
+      return { channel, records: catalog().malformedHandedOut(channel) };
     });
 
     app.post('/omnitron/expire-tokens', async () => {

@@ -217,6 +217,8 @@ export class CatalogState {
   private actionByObject = new Map<string, IntegrationAction>();
   private actionSeq = 0;
   readonly errorReports: ErrorReport[] = [];
+  /** channel -> product stock pk -> how often `updates/`/`inserts/` handed it out malformed (fault injection). */
+  private malformedHandouts = new Map<number, Map<number, number>>();
   /** Reservation changes already applied: `op|sku|location|date` (the 208 "Already reported" answer). */
   private reservations = new Set<string>();
   private randomDraws = 0;
@@ -239,6 +241,7 @@ export class CatalogState {
     this.actionByObject.clear();
     this.actionSeq = 0;
     this.errorReports.length = 0;
+    this.malformedHandouts.clear();
     this.reservations.clear();
     this.randomDraws = 0;
   }
@@ -473,6 +476,72 @@ export class CatalogState {
       else quantities[sku] = aggregate.stock;
     });
     return { channel, stock_list: this.stockLists[listOrdinal]?.id, quantities, notListed };
+  }
+
+  /**
+   * Control: every listed stock of one channel and list is delivered at its current quantity, as if an earlier sync had
+   * run: Omnitron records it sent (so `updates/` hands out only what changes from now on) and the marketplace holds it
+   * (Trendyol by barcode; Shopify at the list's WAREHOUSE_CODES location). Products never sent to the channel stay
+   * as they are. Returns how many stocks were marked.
+   */
+  markDelivered(channel: number, listOrdinal: number): number {
+    const pending = this.channelList(channel, listOrdinal);
+    const conf = this.channels.get(channel)?.conf;
+    const list = this.stockLists[listOrdinal];
+    const location = list && conf?.WAREHOUSE_CODES[String(list.id)];
+    if (conf?.adapter === 'shopify' && !location) {
+      throw badRequest({ stock_list: [`WAREHOUSE_CODES of channel ${channel} maps no location to this list.`] });
+    }
+    let marked = 0;
+    this.whippy.skus.forEach((sku, skuIndex) => {
+      const remoteId = this.productRemoteId(channel, skuIndex + 1);
+      const aggregate = this.aggregate(listOrdinal, skuIndex);
+      if (remoteId === undefined || !aggregate || pending.hidden.has(skuIndex)) return;
+      pending.sent[skuIndex] = aggregate.stock;
+      pending.failed[skuIndex] = -1;
+      this.classify(pending, listOrdinal, skuIndex);
+      if (conf?.adapter === 'shopify') this.marketplace.holdShopify(remoteId, location ?? '', aggregate.stock);
+      else this.marketplace.holdTrendyol(remoteId, aggregate.stock);
+      marked++;
+    });
+    return marked;
+  }
+
+  /** Fault injection: `updates/`/`inserts/` handed this product stock out malformed to the channel. */
+  recordMalformedHandout(channel: number, pk: number): void {
+    let byPk = this.malformedHandouts.get(channel);
+    if (!byPk) this.malformedHandouts.set(channel, (byPk = new Map()));
+    byPk.set(pk, (byPk.get(pk) ?? 0) + 1);
+  }
+
+  /** The product stocks handed out malformed to a channel: pk, SKU and how many answers carried them broken. */
+  malformedHandedOut(channel: number): { pk: number; sku: string; times: number }[] {
+    return [...(this.malformedHandouts.get(channel) ?? [])].map(([pk, times]) => {
+      const skuIndex = this.decodeProductStockPk(pk)?.[1];
+      return { pk, sku: skuIndex === undefined ? '' : (this.whippy.skus[skuIndex] ?? ''), times };
+    });
+  }
+
+  /**
+   * What a channel got delivered twice through Omnitron: product stock pks that sit in more than one `done` batch, and
+   * the `done` batches that re-delivered one of them (a page committed and delivered again). Only batches with a pk
+   * above `afterBatchPk` count (an update run legitimately re-sends what an earlier run sent).
+   */
+  deliveredTwice(channel: number, afterBatchPk = 0): { pks: number[]; batches: number[] } {
+    const seen = new Map<number, number>();
+    const batches: number[] = [];
+    // Map order is creation order: a stock's first delivery is met before its repeats.
+    for (const batch of this.batches.values()) {
+      if (batch.channel !== channel || batch.status !== 'done' || batch.pk <= afterBatchPk) continue;
+      let again = false;
+      for (const object of batch.objects) {
+        const n = (seen.get(object.pk) ?? 0) + 1;
+        seen.set(object.pk, n);
+        again ||= n > 1;
+      }
+      if (again) batches.push(batch.pk);
+    }
+    return { pks: [...seen].filter(([, n]) => n > 1).map(([pk]) => pk), batches };
   }
 
   // ---------------------------------------------------------------- Whippy Ware writes

@@ -4,6 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { hashUnit } from './http-helpers';
 
 export const FACES = ['omnitron', 'whippy', 'marketplace'] as const;
 export type Face = (typeof FACES)[number];
@@ -23,6 +24,11 @@ export const faultConfigSchema = z.object({
   timeoutHoldMs: z.number().int().min(0).default(35_000),
   /** Share of records in list answers that come back malformed (faces decide how: a missing or mistyped field). */
   malformedRate: z.number().min(0).max(1).default(0),
+  /**
+   * false: every answer draws anew (a flaky serialiser; the record is fine next time). true: the same records are
+   * malformed in every answer that carries them, chosen by their key (a broken row in the database).
+   */
+  malformedPersistent: z.boolean().default(false),
   /** Requests per second allowed before 429 (token bucket, burst = one second's worth); 0 = unlimited. */
   requestsPerSecond: z.number().min(0).default(0),
 });
@@ -97,10 +103,15 @@ export class Faults {
     this.random = seededRandom(this.seed);
   }
 
-  /** For faces: whether this record of a list answer should be broken. Counts what it breaks. */
-  shouldMalform(face: Face): boolean {
-    const rate = this.config(face).malformedRate;
-    if (rate <= 0 || this.random() >= rate) return false;
+  /**
+   * For faces: whether this record of a list answer should be broken; `recordKey` (e.g. the pk) picks the records
+   * that stay broken when malformation is persistent. Counts what it breaks.
+   */
+  shouldMalform(face: Face, recordKey: number): boolean {
+    const { malformedRate: rate, malformedPersistent: persistent } = this.config(face);
+    if (rate <= 0) return false;
+    const draw = persistent ? hashUnit(this.seed + 0x5eed, recordKey) : this.random();
+    if (draw >= rate) return false;
     this.statsOf(face).malformedRecords++;
     return true;
   }

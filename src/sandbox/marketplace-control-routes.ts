@@ -7,7 +7,7 @@
  *       -> { "<inventoryItemId>": { "<locationId>": <available> } }
  *   GET /control/marketplace/stats
  *       -> { requests, batchesAccepted, batchesCompleted, repeatedBodyRejections, itemFailures, shopifyMutations,
- *            shopifyThrottled }
+ *            shopifyThrottled, trendyolBodiesAcceptedAgain, shopifyMutationsAppliedAgain }
  *   GET /control/marketplace/options
  *       -> current options (below)
  *   PUT /control/marketplace/options { batchDelayMs?, repeatWindowMs?, shopifyLocations?, shopifyMaximumAvailable?,

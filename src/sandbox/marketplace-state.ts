@@ -60,6 +60,13 @@ export interface MarketplaceStats {
   itemFailures: number;
   shopifyMutations: number;
   shopifyThrottled: number;
+  /**
+   * Trendyol batches accepted although the identical body (seller and items) had been accepted before: a page sent
+   * again once the repeat window had passed. Counted over the whole life of the state, not just the window.
+   */
+  trendyolBodiesAcceptedAgain: number;
+  /** Shopify mutations applied although identical rows (items, locations, quantities) had been applied before. */
+  shopifyMutationsAppliedAgain: number;
 }
 
 const emptyStats = (): MarketplaceStats => ({
@@ -70,6 +77,8 @@ const emptyStats = (): MarketplaceStats => ({
   itemFailures: 0,
   shopifyMutations: 0,
   shopifyThrottled: 0,
+  trendyolBodiesAcceptedAgain: 0,
+  shopifyMutationsAppliedAgain: 0,
 });
 
 export interface TrendyolRequestItem {
@@ -121,6 +130,8 @@ export class MarketplaceState {
   private inProgress: TrendyolBatch[] = [];
   /** sha1 of seller + body -> acceptance time; insertion order is time order, so expiry prunes from the front. */
   private readonly recentBodies = new Map<string, number>();
+  /** sha1 of every Trendyol body and Shopify row set ever accepted: what makes a re-sent page countable. */
+  private readonly acceptedBodies = new Set<string>();
   private readonly inventoryItems = new Set<string>();
   /** inventory item -> location -> available */
   private readonly levels = new Map<string, Map<string, number>>();
@@ -160,6 +171,7 @@ export class MarketplaceState {
     this.batches.clear();
     this.inProgress = [];
     this.recentBodies.clear();
+    this.acceptedBodies.clear();
     this.inventoryItems.clear();
     this.levels.clear();
     this.bucket = { available: this.tunables.shopifyMaximumAvailable, at: Date.now() };
@@ -191,6 +203,7 @@ export class MarketplaceState {
       return 'repeated';
     }
     this.recentBodies.set(key, now);
+    if (!this.rememberAccepted(key)) this.counters.trendyolBodiesAcceptedAgain++;
     const batch: TrendyolBatch = {
       id: `${randomUUID()}-${Math.floor(now / 1000)}`,
       createdAt: now,
@@ -269,6 +282,13 @@ export class MarketplaceState {
     return { requestItem: item, status: 'SUCCESS', failureReasons: [] };
   }
 
+  /** Records an accepted body; false when the same body had been accepted before. */
+  private rememberAccepted(key: string): boolean {
+    if (this.acceptedBodies.has(key)) return false;
+    this.acceptedBodies.add(key);
+    return true;
+  }
+
   private forgetBodiesBefore(cutoff: number): void {
     for (const [key, at] of this.recentBodies) {
       if (at > cutoff) break;
@@ -335,12 +355,31 @@ export class MarketplaceState {
       this.counters.itemFailures += new Set(userErrors.map((e) => e.field[2])).size;
       return { userErrors };
     }
-    for (const row of rows) {
-      let byLocation = this.levels.get(row.inventoryItemId);
-      if (!byLocation) this.levels.set(row.inventoryItemId, (byLocation = new Map()));
-      byLocation.set(row.locationId, row.quantity);
-    }
+    const key = createHash('sha1')
+      .update('shopify\0')
+      .update(JSON.stringify(rows.map((r) => [r.inventoryItemId, r.locationId, r.quantity])))
+      .digest('hex');
+    if (!this.rememberAccepted(key)) this.counters.shopifyMutationsAppliedAgain++;
+    for (const row of rows) this.setShopifyLevel(row.inventoryItemId, row.locationId, row.quantity);
     return { userErrors, groupId: `gid://shopify/InventoryAdjustmentGroup/${++this.adjustmentGroups}` };
+  }
+
+  private setShopifyLevel(inventoryItemId: string, locationId: string, quantity: number): void {
+    let byLocation = this.levels.get(inventoryItemId);
+    if (!byLocation) this.levels.set(inventoryItemId, (byLocation = new Map()));
+    byLocation.set(locationId, quantity);
+  }
+
+  /**
+   * Control (`POST /control/channels/:id/baseline`): the marketplace holds these quantities as if an earlier sync had
+   * delivered them; nothing is counted as a request or a batch.
+   */
+  holdTrendyol(barcode: string, quantity: number): void {
+    this.trendyolQuantities.set(barcode, quantity);
+  }
+
+  holdShopify(inventoryItemId: string, locationId: string, quantity: number): void {
+    this.setShopifyLevel(inventoryItemId, locationId, quantity);
   }
 
   /** inventory item -> { location gid -> available } */

@@ -1,7 +1,13 @@
 /** The Omnitron face: /omnitron/api/v1/... over the shared catalogue; token auth on everything but login. */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { BATCH_STATUSES, type BatchRequest, CONTENT_TYPES, type IntegrationAction } from './catalog-state';
+import {
+  BATCH_STATUSES,
+  type BatchRequest,
+  CONTENT_TYPES,
+  type IntegrationAction,
+  type ProductStockJson,
+} from './catalog-state';
 import {
   badRequest,
   installErrorHandler,
@@ -105,12 +111,10 @@ export function omnitronRoutes(state: SandboxState): FastifyPluginAsync {
           if (!list) throw badRequest({ stock_list: [`Stock list ${listId} does not exist.`] });
           const p = paging(query, 100, 10_000);
           const { count, results } = catalog().pendingPage(channel, list.ordinal, kind, p.offset, p.limit);
-          const records = results.map((stock, index): object => {
-            if (!state.faults.shouldMalform('omnitron')) return stock;
-            if (index % 2 === 0) return { ...stock, stock: 'n/a' };
-            const broken: Record<string, unknown> = { ...stock };
-            delete broken.product;
-            return broken;
+          const records = results.map((stock): object => {
+            if (!state.faults.shouldMalform('omnitron', stock.pk)) return stock;
+            catalog().recordMalformedHandout(channel, stock.pk);
+            return malformed(stock);
           });
           return { count, ...pageLinks(request, p, p.offset + results.length < count), results: records };
         });
@@ -124,10 +128,13 @@ export function omnitronRoutes(state: SandboxState): FastifyPluginAsync {
       if (!catalog().channels.has(channel)) throw notFound();
       const pks = many(request.query as Query, 'pk__in')?.map(Number);
       if (!pks) throw badRequest({ pk__in: ['This filter is required.'] });
-      const stocks = pks.flatMap((pk) => {
+      // A persistently malformed record is a broken row: reading it back by pk shows it broken too.
+      const persistent = state.faults.config('omnitron').malformedPersistent;
+      const stocks = pks.flatMap((pk): object[] => {
         const decoded = catalog().decodeProductStockPk(pk);
         const json = decoded && catalog().productStockJson(decoded[0], decoded[1]);
-        return json ? [json] : [];
+        if (!json) return [];
+        return [persistent && state.faults.shouldMalform('omnitron', pk) ? malformed(json) : json];
       });
       return listPage(request, stocks);
     });
@@ -241,6 +248,14 @@ export function omnitronRoutes(state: SandboxState): FastifyPluginAsync {
       );
     });
   };
+}
+
+/** A product stock as a broken serialiser would answer it: a mistyped `stock` or a missing `product`, by pk. */
+function malformed(stock: ProductStockJson): object {
+  if (stock.pk % 2 === 0) return { ...stock, stock: 'n/a' };
+  const broken: Record<string, unknown> = { ...stock };
+  delete broken.product;
+  return broken;
 }
 
 function actionJson(action: IntegrationAction) {

@@ -57,12 +57,7 @@ export async function batchCounts(control: Control, channelId: number): Promise<
  * pk above `afterBatchPk` count (an update run legitimately re-sends what an earlier insert run sent).
  */
 export function pksInSeveralDoneBatches(sandbox: Sandbox, channelId: number, afterBatchPk = 0): number[] {
-  const seen = new Map<number, number>();
-  for (const batch of sandbox.state.catalog.batches.values()) {
-    if (batch.channel !== channelId || batch.status !== 'done' || batch.pk <= afterBatchPk) continue;
-    for (const object of batch.objects) seen.set(object.pk, (seen.get(object.pk) ?? 0) + 1);
-  }
-  return [...seen].filter(([, n]) => n > 1).map(([pk]) => pk);
+  return sandbox.state.catalog.deliveredTwice(channelId, afterBatchPk).pks;
 }
 
 /** How many batches of a channel are `done` right now (read in-process, without a request). */
