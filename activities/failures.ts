@@ -34,13 +34,24 @@ const HEARTBEAT_EVERY_MS = 5_000;
 /**
  * Runs an activity body: heartbeats while it works (a dead worker is noticed within the heartbeat timeout), and
  * translates client errors on the way out.
+ *
+ * `checkpoint(details)` records what a step has done that must never be done twice (a page the channel accepted): the
+ * details ride on every later heartbeat, the SDK flushes them before reporting a failure, and the next attempt finds
+ * them in `checkpointed` (the previous attempt's last details; undefined on a first attempt).
  */
-export async function activityStep<T>(body: () => Promise<T>): Promise<T> {
+export async function activityStep<T>(
+  body: (step: { checkpointed: unknown; checkpoint(details: unknown): void }) => Promise<T>,
+): Promise<T> {
   const context = Context.current();
-  context.heartbeat();
-  const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  let details: unknown = context.info.heartbeatDetails;
+  context.heartbeat(details);
+  const heartbeat = setInterval(() => context.heartbeat(details), HEARTBEAT_EVERY_MS);
+  const checkpoint = (next: unknown) => {
+    details = next;
+    context.heartbeat(next);
+  };
   try {
-    return await body();
+    return await body({ checkpointed: context.info.heartbeatDetails, checkpoint });
   } catch (err) {
     throw toActivityFailure(err);
   } finally {

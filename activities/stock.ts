@@ -10,7 +10,7 @@
  *
  * Stock records never leave an activity: the workflow gets counts; sendBatch reads the batch's stocks back by pk.
  */
-import type { ChannelAdapter, ChannelItem, ItemResult } from '../src/channels/port';
+import type { ChannelAdapter, ChannelItem, ItemResult, SendOutcome } from '../src/channels/port';
 import type { OmnitronClient } from '../src/omnitron/client';
 import type { BatchObject, BatchRequest, ProductStock } from '../src/omnitron/schemas';
 import { BatchReporter, type ObjectFailure } from './error-reports';
@@ -36,6 +36,10 @@ export interface StockActivityDeps {
   /** Held back from every quantity sent to the channel (published = max(0, stock - buffer)); 0 when absent. */
   safetyBuffer?(channelId: number): number;
 }
+
+/** What `sendBatch` checkpoints once the channel has answered: ids and verdicts, never the raw exchange. */
+type ChannelAnswer = { batchPk: number; outcome: DistributiveOmit<SendOutcome, 'exchanges'> };
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 
 /**
  * A batch still `initialized` after this long was opened by a step whose reply was lost (the worker died between
@@ -264,33 +268,43 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
           stockListId: input.target.stockListId ?? undefined,
           limit: input.pageSize,
         });
-        const reporter = new BatchReporter(omnitron, input.channelId, batch, input.isSuccessLog);
-        if (page.malformed.length > 0) {
+        // A malformed record with a pk is committed with the rest: sendBatch reads it back by pk and fails it (one
+        // report, there), so it ends in a `done` batch and Omnitron stops handing it out until its stock changes.
+        // Left out, it came back on every page — a report each time — and a page's worth of them starved the list.
+        const keyed = page.malformed.filter((m): m is typeof m & { pk: number } => m.pk !== undefined);
+        const unkeyed = page.malformed.filter((m) => m.pk === undefined);
+        if (unkeyed.length > 0) {
+          const reporter = new BatchReporter(omnitron, input.channelId, batch, input.isSuccessLog);
           await reporter.objectFailures(
-            page.malformed.map((m) => ({
-              pk: m.pk ?? 0,
+            unkeyed.map((m) => ({
+              pk: 0,
               message: `malformed product stock record #${m.index} from Omnitron: ${m.fields
                 .map((f) => `${f.path || '(record)'}: ${f.message}`)
                 .join('; ')}`,
             })),
           );
         }
-        if (page.stocks.length === 0) {
+        const objects = [
+          ...page.stocks.map((s) => ({ pk: s.pk, version_date: s.modified_date })),
+          ...keyed.map((m) => ({ pk: m.pk, version_date: m.versionDate })),
+        ];
+        if (objects.length === 0) {
           await omnitron.markDone(input.channelId, input.batchPk, []);
           return { fetched: 0, malformed: page.malformed.length, committed: 0, closed: true };
         }
-        await omnitron.commitBatch(
-          input.channelId,
-          input.batchPk,
-          page.stocks.map((s) => ({ pk: s.pk, version_date: s.modified_date })),
-        );
-        const n = page.stocks.length;
-        const remaining = Math.max(0, page.count - n - page.malformed.length);
-        return { fetched: n, malformed: page.malformed.length, committed: n, remaining, closed: false };
+        await omnitron.commitBatch(input.channelId, input.batchPk, objects);
+        const remaining = Math.max(0, page.count - page.stocks.length - page.malformed.length);
+        return {
+          fetched: page.stocks.length,
+          malformed: page.malformed.length,
+          committed: objects.length,
+          remaining,
+          closed: false,
+        };
       }),
 
     sendBatch: (input) =>
-      activityStep(async (): Promise<SendBatchResult> => {
+      activityStep(async ({ checkpointed, checkpoint }): Promise<SendBatchResult> => {
         const batch = await omnitron.getBatch(input.channelId, input.batchPk);
         if (OPEN_FOR_SENDING.includes(batch.status) && batch.remote_batch_id) {
           return { mode: 'async', remoteBatchId: batch.remote_batch_id, sent: batch.objects.length, failed: 0 };
@@ -323,9 +337,20 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
           };
         }
         const command = input.kind === 'updates' ? 'SendUpdatedStocks' : 'SendInsertedStocks';
-        const outcome =
-          input.kind === 'updates' ? await adapter.sendUpdatedStocks(items) : await adapter.sendInsertedStocks(items);
-        await reporter.channelCalls(command, outcome.exchanges);
+        // The channel's answer is checkpointed before any Omnitron bookkeeping: if a write after it fails, the retry
+        // finishes the bookkeeping from the checkpoint instead of sending the page a second time.
+        const previous = checkpointed as ChannelAnswer | undefined;
+        let outcome: SendOutcome;
+        if (previous?.batchPk === batch.pk) {
+          outcome = { ...previous.outcome, exchanges: [] };
+        } else {
+          outcome =
+            input.kind === 'updates' ? await adapter.sendUpdatedStocks(items) : await adapter.sendInsertedStocks(items);
+          const { exchanges, ...answer } = outcome;
+          checkpoint({ batchPk: batch.pk, outcome: answer } satisfies ChannelAnswer);
+          // A retry after a failed write has no raw exchange to report (it stays out of heartbeats): written now.
+          await reporter.channelCalls(command, exchanges);
+        }
         if (outcome.mode === 'sync') {
           const counts = await finishWithResults(
             input,

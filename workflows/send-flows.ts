@@ -210,7 +210,7 @@ async function runSendFlow(
       committed = true;
       progress.malformedRecords += page.malformed;
       if (page.remaining !== undefined) progress.stocksRemaining = page.remaining;
-      if (page.fetched === 0) {
+      if (page.committed === 0) {
         progress.stocksRemaining = 0;
         return page.malformed > 0 ? 'failed' : 'empty';
       }

@@ -59,6 +59,8 @@ export interface FetchProductStocksOptions {
 export interface MalformedProductStock {
   index: number;
   pk?: number;
+  /** The record's `modified_date` when it is a string (the version a commit of the record names). */
+  versionDate?: string;
   fields: { path: string; message: string }[];
 }
 
@@ -114,10 +116,11 @@ function validateEachStock(records: readonly unknown[]): Pick<ProductStockPage, 
       stocks.push(parsed.data);
       return;
     }
-    const pk = (record as { pk?: unknown } | null)?.pk;
+    const { pk, modified_date: versionDate } = (record ?? {}) as { pk?: unknown; modified_date?: unknown };
     malformed.push({
       index,
       pk: typeof pk === 'number' ? pk : undefined,
+      versionDate: typeof versionDate === 'string' ? versionDate : undefined,
       fields: parsed.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message })),
     });
   });
