@@ -31,6 +31,8 @@ export interface StackOptions {
   limits?: Partial<Record<1 | 2, ChannelConfig['limits']>>;
   /** Trendyol's repeat window, set alike at the sandbox marketplace and in the channels file (production: 15 min). */
   repeatWindowMs?: number;
+  /** Per channel (1 Trendyol, 2 Shopify) request timeout written into the channels file (adapters' default: 30 s). */
+  timeoutMs?: Partial<Record<1 | 2, number>>;
   /** Extra environment for every worker (e.g. STOCKFLOW_SHUTDOWN_GRACE). */
   workerEnv?: Record<string, string>;
 }
@@ -54,6 +56,8 @@ export interface Stack {
   taskQueue: string;
   sandbox: { urls: Sandbox['urls']; pid: number };
   control: Control;
+  /** The environment every worker gets; a benchmark builds the same clients in-process from it (loadConfig). */
+  workerEnv: NodeJS.ProcessEnv;
   /** Seeds the sandbox (resets everything) and sets the marketplace's repeat window. */
   seed(skus: number): Promise<void>;
   startWorker(): Promise<WorkerProcess>;
@@ -93,6 +97,7 @@ function writeChannelsFile(dir: string, urls: Sandbox['urls'], options: StackOpt
       integratorName: 'StockflowBench',
       ...(options.repeatWindowMs !== undefined ? { repeatWindowMs: options.repeatWindowMs } : {}),
       ...(options.limits?.[1] ? { limits: options.limits[1] } : {}),
+      ...(options.timeoutMs?.[1] ? { timeoutMs: options.timeoutMs[1] } : {}),
     },
     {
       channelId: 2,
@@ -101,6 +106,7 @@ function writeChannelsFile(dir: string, urls: Sandbox['urls'], options: StackOpt
       apiVersion: '2026-01',
       accessTokenEnv: 'BENCH_SHOPIFY_ACCESS_TOKEN',
       ...(options.limits?.[2] ? { limits: options.limits[2] } : {}),
+      ...(options.timeoutMs?.[2] ? { timeoutMs: options.timeoutMs[2] } : {}),
     },
   ];
   writeFileSync(path, JSON.stringify({ channels }, null, 2));
@@ -196,6 +202,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     taskQueue: TASK_QUEUE,
     sandbox: { urls: sandbox.urls, pid: sandbox.child.pid! },
     control,
+    workerEnv,
     async seed(skus) {
       await control('POST', 'seed', { skus });
       if (options.repeatWindowMs !== undefined) {

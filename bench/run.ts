@@ -1,0 +1,401 @@
+/**
+ * `npm run bench`: stockflow's updateProductStocks against the sandbox on loopback and a Temporal dev server, each in
+ * a process of its own (bench/stack.ts), for N changed stocks per channel:
+ *
+ *   - per channel (Trendyol: asynchronous; Shopify: synchronous): stockflow's full run in a fresh worker process
+ *     (wall time, stocks/s, history events and bytes per 1,000 stocks over the flow's continue-as-new chain and its
+ *     awaitChannelBatch children, the worker's peak RSS), then the two baselines of bench/baselines.ts over the same
+ *     clients and sandbox without Temporal (sequential, and pipelined with the flow's window);
+ *   - a rate-limited case: the sandbox's marketplace answers 429 beyond R requests/s and the channels file declares R;
+ *     the run's time against the bound N / (items per request × R) and the 429s the marketplace sent.
+ *
+ * Every run faces the same workload, rebuilt from a fresh seed (bench/workload.ts), and must deliver all of it: the
+ * bench fails (exit 1) when a run or baseline leaves the marketplace out of step with Omnitron. Results: tables on
+ * stdout and every raw number in a JSON file (bench/results/bench.json).
+ */
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Command, InvalidArgumentError } from 'commander';
+import { format, resolveConfig } from 'prettier';
+import type { StockActivityDeps } from '../activities';
+import { loadConfig } from '../src/config';
+import { configuredStockDeps } from '../src/worker';
+import { tuningSchema, type SendFlowInput } from '../workflows/inputs';
+import type { SendFlowSummary } from '../workflows/send-flows';
+import { runActivityLoop } from './baselines';
+import { historyCost } from './history-cost';
+import { describeBuild, describeMachine, formatReport } from './report';
+import type {
+  BaselineMeasurement,
+  BenchResults,
+  BenchSettings,
+  ChannelResult,
+  RateLimitedResult,
+  StockflowMeasurement,
+} from './results';
+import { startStack, type Stack, type StackOptions } from './stack';
+import { checkDelivered, prepareWorkload, type MarketplaceSettings, type Workload } from './workload';
+
+const MAX_STOCKS = 1_000_000;
+/** The stack's channels file: channel 1 is Trendyol (asynchronous), channel 2 Shopify (synchronous). */
+const CHANNEL_OF_MODE = { async: 1, sync: 2 } as const;
+type Mode = keyof typeof CHANNEL_OF_MODE;
+/** The rate-limited case runs on the asynchronous channel, the one with the documented request limit. */
+const RATE_LIMITED_CHANNEL = CHANNEL_OF_MODE.async;
+/** Outside the rate-limited case no request limit may bind: stockflow and the baselines meet the same marketplace. */
+const LIFTED_REQUESTS_PER_SECOND = 10_000;
+/** Points a second the sandbox's Shopify cost bucket refills outside the rate-limited case: it never throttles. */
+const LIFTED_SHOPIFY_RESTORE_RATE = 1_000_000_000;
+/** Default changed stocks of the rate-limited case: long enough to hold the rate, short enough to keep the bench. */
+const RATE_LIMITED_STOCKS = 20_000;
+
+type FlowTuning = NonNullable<SendFlowInput['tuning']>;
+
+interface BenchOptions {
+  skus: number;
+  channels: Mode[];
+  rate: number;
+  rateSkus?: number;
+  batchDelay: number;
+  pollInitial: number;
+  pollMax: number;
+  out: string;
+  skipBaselines?: boolean;
+  skipRateLimited?: boolean;
+}
+
+function integer(min: number, max: number) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max.toLocaleString('en-US')}`);
+    }
+    return n;
+  };
+}
+
+function positive(text: string): number {
+  const n = Number(text);
+  if (!(n > 0)) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+function modes(text: string): Mode[] {
+  const list = text.split(',').map((m) => m.trim());
+  const bad = list.filter((m) => !(m in CHANNEL_OF_MODE));
+  if (bad.length > 0 || list.length === 0) throw new InvalidArgumentError('expected async, sync or async,sync');
+  return [...new Set(list as Mode[])];
+}
+
+function parseOptions(argv: string[]): BenchOptions {
+  return new Command('bench')
+    .description('stockflow updateProductStocks against the sandbox and a dev server, with baselines')
+    .option('--skus <n>', 'changed stocks per channel', integer(1, MAX_STOCKS), 100_000)
+    .option('--channels <list>', 'async (Trendyol, channel 1), sync (Shopify, channel 2)', modes, ['async', 'sync'])
+    .option('--rate <R>', 'requests/s of the rate-limited case (Trendyol)', positive, 2)
+    .option(
+      '--rate-skus <n>',
+      `changed stocks of the rate-limited case (default: --skus, at most ${RATE_LIMITED_STOCKS})`,
+      integer(1, MAX_STOCKS),
+    )
+    .option('--batch-delay <ms>', 'how long a Trendyol batch stays IN_PROGRESS', integer(0, 600_000), 500)
+    .option(
+      '--poll-initial <ms>',
+      'first pause between batch checks (flow tuning and baselines)',
+      integer(1, 600_000),
+      500,
+    )
+    .option('--poll-max <ms>', 'longest pause between batch checks', integer(1, 600_000), 5_000)
+    .option('--out <file>', 'JSON results file', 'bench/results/bench.json')
+    .option('--skip-baselines', 'measure stockflow only')
+    .option('--skip-rate-limited', 'leave out the rate-limited case')
+    .parse(argv)
+    .opts<BenchOptions>();
+}
+
+/** The clients a stockflow worker of the stack builds from its environment, built in this process. */
+function stackDeps(stack: Stack): StockActivityDeps {
+  const deps = configuredStockDeps(loadConfig(stack.workerEnv));
+  if (!deps) throw new Error('the stack configures no Omnitron');
+  return deps;
+}
+
+/** The flow's tuning: the same window and poll schedule the baselines use. */
+function flowTuning(settings: BenchSettings): FlowTuning {
+  return { window: settings.window, pollInitial: settings.pollInitialMs, pollMax: settings.pollMaxMs };
+}
+
+/** A run that does not account for every stock of its workload fails the bench. */
+function checkSummary(summary: SendFlowSummary, workload: Workload): void {
+  const wrong = Object.entries({
+    stocksSent: [summary.stocksSent, workload.stocks],
+    stocksFailed: [summary.stocksFailed, 0],
+    pagesFailed: [summary.pagesFailed, 0],
+    batchesFailed: [summary.batchesFailed, 0],
+    batchesHandedOver: [summary.batchesHandedOver, 0],
+    malformedRecords: [summary.malformedRecords, 0],
+    targetsGivenUp: [summary.targetsGivenUp.length, 0],
+  }).filter(([, [got, want]]) => got !== want);
+  if (wrong.length > 0) {
+    throw new Error(
+      `stockflow on channel ${summary.channelId}: ${wrong.map(([k, [got, want]]) => `${k} ${got} (expected ${want})`).join(', ')}`,
+    );
+  }
+}
+
+/** stockflow's run in a fresh worker process: the workflow's wall time, its history cost, the worker's peak RSS. */
+async function measureStockflow(
+  stack: Stack,
+  deps: StockActivityDeps,
+  workload: Workload,
+  tuning: FlowTuning,
+): Promise<StockflowMeasurement> {
+  const worker = await stack.startWorker();
+  const workerReadyRssBytes = worker.peakRssBytes();
+  let run: { wallMs: number; summary: SendFlowSummary; handle: Awaited<ReturnType<Stack['stockflow']['start']>> };
+  let workerPeakRssBytes: number | undefined;
+  try {
+    const started = performance.now();
+    const handle = await stack.stockflow.start('updateProductStocks', { channelId: workload.channelId, tuning });
+    const summary = (await handle.result()) as SendFlowSummary;
+    run = { wallMs: performance.now() - started, summary, handle };
+    workerPeakRssBytes = worker.peakRssBytes();
+  } finally {
+    await worker.stop();
+  }
+  checkSummary(run.summary, workload);
+  await checkDelivered(stack.control, deps, workload);
+  const history = await historyCost(stack.client, run.handle);
+  return {
+    wallMs: run.wallMs,
+    stocksPerSecond: (run.summary.stocksSent * 1000) / run.wallMs,
+    summary: run.summary,
+    history,
+    eventsPer1000Stocks: (history.total.events * 1000) / workload.stocks,
+    bytesPer1000Stocks: (history.total.bytes * 1000) / workload.stocks,
+    workerReadyRssBytes,
+    workerPeakRssBytes,
+  };
+}
+
+async function measureBaseline(
+  stack: Stack,
+  deps: StockActivityDeps,
+  workload: Workload,
+  settings: BenchSettings,
+  window: number,
+): Promise<BaselineMeasurement> {
+  const result = await runActivityLoop(deps, {
+    channelId: workload.channelId,
+    window,
+    pollInitialMs: settings.pollInitialMs,
+    pollMaxMs: settings.pollMaxMs,
+  });
+  if (result.stocksSent !== workload.stocks || result.stocksFailed !== 0) {
+    throw new Error(
+      `baseline (window ${window}) on channel ${workload.channelId}: ${result.stocksSent} stocks sent, ` +
+        `${result.stocksFailed} failed, ${workload.stocks} expected`,
+    );
+  }
+  await checkDelivered(stack.control, deps, workload);
+  return { ...result, window, stocksPerSecond: (result.stocksSent * 1000) / result.wallMs };
+}
+
+/** Builds a channel's workload, timing it (outside every measured run). */
+async function timedWorkload(
+  stack: Stack,
+  deps: StockActivityDeps,
+  channelId: number,
+  stocks: number,
+  marketplace: MarketplaceSettings,
+  prepMs: number[],
+): Promise<Workload> {
+  const started = performance.now();
+  const workload = await prepareWorkload(stack.control, deps.omnitron, channelId, stocks, marketplace);
+  prepMs.push(performance.now() - started);
+  return workload;
+}
+
+function log(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+async function benchChannel(
+  stack: Stack,
+  deps: StockActivityDeps,
+  mode: Mode,
+  settings: BenchSettings,
+  options: BenchOptions,
+): Promise<ChannelResult> {
+  const channelId = CHANNEL_OF_MODE[mode];
+  const { descriptor } = deps.channelAdapter(channelId);
+  if (descriptor.mode !== mode) throw new Error(`channel ${channelId} is ${descriptor.mode}, expected ${mode}`);
+  const marketplace = {
+    options: { batchDelayMs: settings.batchDelayMs, shopifyRestoreRate: settings.liftedShopifyRestoreRate },
+    faults: { requestsPerSecond: 0 },
+  };
+  const prepMs: number[] = [];
+  const workload = () => timedWorkload(stack, deps, channelId, settings.stocks, marketplace, prepMs);
+  const tuning = flowTuning(settings);
+
+  log(`channel ${channelId} (${descriptor.name}): stockflow over ${settings.stocks} changed stocks`);
+  const first = await workload();
+  const stockflow = await measureStockflow(stack, deps, first, tuning);
+  log(`  stockflow ${(stockflow.wallMs / 1000).toFixed(1)} s`);
+  let sequential: BaselineMeasurement | undefined;
+  let pipelined: BaselineMeasurement | undefined;
+  if (!options.skipBaselines) {
+    sequential = await measureBaseline(stack, deps, await workload(), settings, 1);
+    log(`  sequential ${(sequential.wallMs / 1000).toFixed(1)} s`);
+    pipelined = await measureBaseline(stack, deps, await workload(), settings, settings.window);
+    log(`  pipelined ${(pipelined.wallMs / 1000).toFixed(1)} s`);
+  }
+  return {
+    channelId,
+    marketplace: descriptor.name,
+    mode,
+    itemsPerRequest: descriptor.limits.itemsPerRequest,
+    workloadPrepMs: prepMs,
+    workload: first,
+    stockflow,
+    sequential,
+    pipelined,
+  };
+}
+
+async function benchRateLimited(
+  stack: Stack,
+  deps: StockActivityDeps,
+  stocks: number,
+  requestsPerSecond: number,
+  settings: BenchSettings,
+): Promise<RateLimitedResult> {
+  const channelId = RATE_LIMITED_CHANNEL;
+  const { descriptor } = deps.channelAdapter(channelId);
+  if (descriptor.limits.requestsPerSecond !== requestsPerSecond) {
+    throw new Error(
+      `channel ${channelId} declares ${descriptor.limits.requestsPerSecond} requests/s, not ${requestsPerSecond}`,
+    );
+  }
+  log(`rate-limited: channel ${channelId} (${descriptor.name}) at ${requestsPerSecond} requests/s, ${stocks} stocks`);
+  const workload = await timedWorkload(
+    stack,
+    deps,
+    channelId,
+    stocks,
+    { options: { batchDelayMs: settings.batchDelayMs }, faults: { requestsPerSecond } },
+    [],
+  );
+  const tuning = flowTuning(settings);
+  const stockflow = await measureStockflow(stack, deps, workload, tuning);
+  const { marketplace } = await stack.control<{
+    marketplace: { requests: number; rateLimited429: number; injected429: number };
+  }>('GET', 'stats');
+  const received429s = marketplace.rateLimited429 + marketplace.injected429;
+  log(`  stockflow ${(stockflow.wallMs / 1000).toFixed(1)} s, ${received429s} 429s`);
+  return {
+    channelId,
+    marketplace: descriptor.name,
+    itemsPerRequest: descriptor.limits.itemsPerRequest,
+    requestsPerSecond,
+    workload,
+    stockflow,
+    boundMs: (stocks / (descriptor.limits.itemsPerRequest * requestsPerSecond)) * 1000,
+    requestBoundMs: ((marketplace.requests - received429s) / requestsPerSecond) * 1000,
+    marketplaceRequests: marketplace.requests,
+    received429s,
+  };
+}
+
+/** Pids of this process's live children (a worker still starting when Ctrl-C came is not yet the stack's). */
+function childPids(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
+      } catch {
+        return false; // exited while we looked
+      }
+    })
+    .map(Number);
+}
+
+/** Runs `body` on a stack started with `options`, closing it (once) whatever happens, Ctrl-C included. */
+async function withStack<T>(options: StackOptions, body: (stack: Stack) => Promise<T>): Promise<T> {
+  const stack = await startStack(options);
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= stack.close());
+  const interrupted = () => {
+    void close()
+      .finally(() => childPids().forEach((pid) => process.kill(pid, 'SIGKILL')))
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  try {
+    return await body(stack);
+  } finally {
+    process.removeListener('SIGINT', interrupted);
+    await close();
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv);
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const outFile = resolve(options.out);
+  const machine = await describeMachine();
+  const build = await describeBuild();
+  const settings: BenchSettings = {
+    stocks: options.skus,
+    batchDelayMs: options.batchDelay,
+    pollInitialMs: options.pollInitial,
+    pollMaxMs: options.pollMax,
+    window: tuningSchema.parse({}).window,
+    liftedRequestsPerSecond: LIFTED_REQUESTS_PER_SECOND,
+    liftedShopifyRestoreRate: LIFTED_SHOPIFY_RESTORE_RATE,
+  };
+
+  const lifted = { requestsPerSecond: LIFTED_REQUESTS_PER_SECOND };
+  const channels = await withStack({ limits: { 1: lifted, 2: lifted } }, async (stack) => {
+    const deps = stackDeps(stack);
+    const results: ChannelResult[] = [];
+    for (const mode of options.channels) results.push(await benchChannel(stack, deps, mode, settings, options));
+    return results;
+  });
+
+  let rateLimited: RateLimitedResult | undefined;
+  if (!options.skipRateLimited) {
+    const stocks = options.rateSkus ?? Math.min(options.skus, RATE_LIMITED_STOCKS);
+    rateLimited = await withStack(
+      { limits: { [RATE_LIMITED_CHANNEL]: { requestsPerSecond: options.rate } } },
+      (stack) => benchRateLimited(stack, stackDeps(stack), stocks, options.rate, settings),
+    );
+  }
+
+  machine.loadAverageAtEnd = loadavg()[0];
+  const results: BenchResults = {
+    startedAt,
+    wallMs: performance.now() - started,
+    outFile: options.out,
+    machine,
+    build,
+    settings,
+    channels,
+    rateLimited,
+  };
+  mkdirSync(dirname(outFile), { recursive: true });
+  // Formatted by the project's Prettier settings, so a results file kept in the repository passes `prettier --check`.
+  const json = await format(JSON.stringify(results), { ...(await resolveConfig(outFile)), parser: 'json' });
+  writeFileSync(outFile, json);
+  console.log(formatReport(results));
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exitCode = 1;
+});
