@@ -44,7 +44,8 @@ export async function activityStep<T>(
 ): Promise<T> {
   const context = Context.current();
   let details: unknown = context.info.heartbeatDetails;
-  context.heartbeat(details);
+  // No heartbeat at the start: the SDK sends the first heartbeat at once and throttles the next ones, so the first
+  // should be a step's checkpoint (if it has one), not an empty beat that delays it.
   const heartbeat = setInterval(() => context.heartbeat(details), HEARTBEAT_EVERY_MS);
   const checkpoint = (next: unknown) => {
     details = next;

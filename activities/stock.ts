@@ -252,7 +252,17 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
         return { active: channel.is_active, mode, pageSize: limits.itemsPerRequest, targets };
       }),
 
-    openBatch: ({ channelId }) => activityStep(async () => ({ batchPk: (await omnitron.createBatch(channelId)).pk })),
+    openBatch: ({ channelId }) =>
+      activityStep(async ({ checkpointed, checkpoint }) => {
+        // A retry after the batch was created (its reply lost) takes that batch instead of leaving it an orphan.
+        const previous = checkpointed as { batchPk: number } | undefined;
+        if (previous && (await omnitron.getBatch(channelId, previous.batchPk)).status === 'initialized') {
+          return { batchPk: previous.batchPk };
+        }
+        const { pk } = await omnitron.createBatch(channelId);
+        checkpoint({ batchPk: pk });
+        return { batchPk: pk };
+      }),
 
     commitPage: (input) =>
       activityStep(async (): Promise<CommitPageResult> => {

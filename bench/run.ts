@@ -13,7 +13,7 @@
  * bench fails (exit 1) when a run or baseline leaves the marketplace out of step with Omnitron. Results: tables on
  * stdout and every raw number in a JSON file (bench/results/bench.json).
  */
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -309,37 +309,13 @@ async function benchRateLimited(
   };
 }
 
-/** Pids of this process's live children (a worker still starting when Ctrl-C came is not yet the stack's). */
-function childPids(): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
-      } catch {
-        return false; // exited while we looked
-      }
-    })
-    .map(Number);
-}
-
-/** Runs `body` on a stack started with `options`, closing it (once) whatever happens, Ctrl-C included. */
+/** Runs `body` on a stack started with `options`, closing it whatever happens (Ctrl-C: see bench/stack.ts). */
 async function withStack<T>(options: StackOptions, body: (stack: Stack) => Promise<T>): Promise<T> {
   const stack = await startStack(options);
-  let closing: Promise<void> | undefined;
-  const close = () => (closing ??= stack.close());
-  const interrupted = () => {
-    void close()
-      .finally(() => childPids().forEach((pid) => process.kill(pid, 'SIGKILL')))
-      .finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
   try {
     return await body(stack);
   } finally {
-    process.removeListener('SIGINT', interrupted);
-    await close();
+    await stack.close();
   }
 }
 

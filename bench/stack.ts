@@ -10,7 +10,7 @@
  * The bench process itself only starts runs, waits for them and reads results, so a worker's RSS is the worker's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
@@ -68,10 +68,49 @@ export interface Stack {
 
 const TASK_QUEUE = 'stockflow-bench';
 
+/** Stacks not closed yet: an interrupted bench (Ctrl-C, SIGTERM) closes them before it exits. */
+const openStacks = new Set<Stack>();
+
+/** Pids of this process's live children (a worker still starting when the signal came is not yet the stack's). */
+function childPids(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
+      } catch {
+        return false; // exited while we looked
+      }
+    })
+    .map(Number);
+}
+
+let interruptHandled = false;
+/** On SIGINT/SIGTERM: close every open stack, SIGKILL whatever child is left, exit 130. Never leave processes behind. */
+function closeStacksOnInterrupt(): void {
+  if (interruptHandled) return;
+  interruptHandled = true;
+  const interrupted = () => {
+    void Promise.allSettled([...openStacks].map((stack) => stack.close()))
+      .finally(() => childPids().forEach((pid) => process.kill(pid, 'SIGKILL')))
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+}
+
 function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null
     ? Promise.resolve()
     : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** A child this process started dies with it, whatever way it ends (the dev server module does the same). */
+function killOnExit(child: ChildProcess): void {
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  child.once('exit', () => process.removeListener('exit', kill));
 }
 
 function peakRss(pid: number): number | undefined {
@@ -119,6 +158,7 @@ async function startSandboxProcess(dir: string): Promise<{ child: ChildProcess; 
     cwd: dir,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  killOnExit(child);
   await waitForLine(child, /Sandbox listening on (\S+)/, 30_000);
   const base = `http://127.0.0.1:${port}`;
   const urls: Sandbox['urls'] = {
@@ -132,6 +172,7 @@ async function startSandboxProcess(dir: string): Promise<{ child: ChildProcess; 
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  closeStacksOnInterrupt();
   const dir = mkdtempSync(join(tmpdir(), 'stockflow-bench-'));
   const port = await freePort();
   const dbFilename = join(dir, 'temporal.db');
@@ -171,6 +212,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       env: workerEnv,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    killOnExit(child);
     await waitForLine(child, /Worker ready/, 60_000);
     const pid = child.pid!;
     let lastPeak: number | undefined;
@@ -194,7 +236,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return worker;
   }
 
-  return {
+  let closing: Promise<void> | undefined;
+  const stack: Stack = {
     dir,
     temporal: { address: server.address, namespace: server.namespace },
     client,
@@ -214,13 +257,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await server.stop();
       server = await devServer();
     },
-    async close() {
-      await Promise.all(workers.map((w) => w.stop()));
-      await connection.close();
-      sandbox.child.kill('SIGTERM');
-      await exited(sandbox.child);
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
+    close() {
+      closing ??= (async () => {
+        await Promise.all(workers.map((w) => w.stop()));
+        await connection.close();
+        sandbox.child.kill('SIGTERM');
+        await exited(sandbox.child);
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+        openStacks.delete(stack);
+      })();
+      return closing;
     },
   };
+  openStacks.add(stack);
+  return stack;
 }
