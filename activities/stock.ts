@@ -288,7 +288,7 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
           await reporter.objectFailures(
             unkeyed.map((m) => ({
               pk: 0,
-              message: `malformed product stock record #${m.index} from Omnitron: ${m.fields
+              message: `malformed product stock from Omnitron (record #${m.index} of the page, no pk): ${m.fields
                 .map((f) => `${f.path || '(record)'}: ${f.message}`)
                 .join('; ')}`,
             })),

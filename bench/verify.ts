@@ -29,8 +29,8 @@ const MARKETPLACES = {
 } as const satisfies Record<string, { mismatches: typeof trendyolMismatches; resentStat: keyof MarketplaceStats }>;
 type Marketplace = keyof typeof MARKETPLACES;
 
-/** How stockflow words the error report of a malformed record (activities/stock.ts, commitPage). */
-const MALFORMED_REPORT = /^malformed product stock record/;
+/** How stockflow words the error report of a malformed record (activities/stock.ts: sendBatch, or commitPage). */
+const MALFORMED_REPORT = /^malformed product stock from Omnitron/;
 
 export interface ChannelVerdict {
   channelId: number;

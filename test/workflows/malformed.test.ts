@@ -32,7 +32,9 @@ test('each broken row is reported once and settled; the rest of the list is deli
   expect(summary).toMatchObject({ pages: SKUS / PAGE, pagesFailed: 0, targetsGivenUp: [] });
 
   const reports = env.sandbox.state.catalog.errorReports.filter((r) => r.channel === 2 && !r.is_ok);
-  const malformedReports = reports.filter((r) => /malformed/.test(r.error_description ?? ''));
+  const malformedReports = reports.filter((r) =>
+    /^malformed product stock from Omnitron/.test(r.error_description ?? ''),
+  );
   expect(malformedReports.map((r) => r.action_object_id).sort((a, b) => Number(a) - Number(b))).toEqual(
     [...broken].sort((a, b) => a - b),
   );
