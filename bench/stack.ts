@@ -13,18 +13,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import axios from 'axios';
 import { Client, Connection } from '@temporalio/client';
 import type { ChannelConfig } from '../src/channels/registry';
 import { StockflowClient } from '../src/client';
 import { DEFAULT_CREDENTIALS } from '../src/sandbox/catalog-state';
 import { SANDBOX_MARKETPLACE_CREDENTIALS } from '../src/sandbox/marketplace-state';
-import type { Sandbox } from '../src/sandbox/server';
+import { sandboxUrls, type Sandbox } from '../src/sandbox/server';
 import { PREBUILT_BUNDLE } from '../src/temporal/bundle';
 import { freePort, startDevServer, type DevServer } from '../src/temporal/dev-server';
+import { sandboxControl, type Control } from '../test/support/channel-checks';
 import { CLI, waitForLine } from '../test/support/processes';
-
-export type Control = <T = unknown>(method: 'GET' | 'POST' | 'PUT', path: string, body?: object) => Promise<T>;
 
 export interface StackOptions {
   /** Per channel (1 Trendyol, 2 Shopify) adapter limits written into the channels file. */
@@ -159,16 +157,8 @@ async function startSandboxProcess(dir: string): Promise<{ child: ChildProcess; 
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   killOnExit(child);
-  await waitForLine(child, /Sandbox listening on (\S+)/, 30_000);
-  const base = `http://127.0.0.1:${port}`;
-  const urls: Sandbox['urls'] = {
-    omnitron: `${base}/omnitron/api/v1/`,
-    whippy: `${base}/whippy/api/v1/`,
-    trendyol: `${base}/trendyol/`,
-    shopify: `${base}/shopify/`,
-    control: `${base}/control/`,
-  };
-  return { child, urls };
+  const [, url] = await waitForLine(child, /Sandbox listening on (\S+)/, 30_000);
+  return { child, urls: sandboxUrls(url!) };
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -180,8 +170,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     startDevServer({ port, dbFilename, logFile: join(dir, 'temporal.log'), provision: { log: () => undefined } });
   let server = await devServer();
   const sandbox = await startSandboxProcess(dir);
-  const control: Control = async <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: object): Promise<T> =>
-    (await axios.request<T>({ method, url: `${sandbox.urls.control}${path}`, data: body })).data;
+  const control = sandboxControl(sandbox);
   const channelsFile = writeChannelsFile(dir, sandbox.urls, options);
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: server.namespace });

@@ -36,6 +36,17 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
+/** Where each face of a sandbox served at `url` lives (also how processes that only know its address reach it). */
+export function sandboxUrls(url: string): Sandbox['urls'] {
+  return {
+    omnitron: `${url}/omnitron/api/v1/`,
+    whippy: `${url}/whippy/api/v1/`,
+    trendyol: `${url}/trendyol/`,
+    shopify: `${url}/shopify/`,
+    control: `${url}/control/`,
+  };
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const state = new SandboxState(options);
   const app = Fastify({ logger: false, bodyLimit: 256 * 1024 * 1024, keepAliveTimeout: 65_000 });
@@ -61,13 +72,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   return {
     url,
-    urls: {
-      omnitron: `${url}/omnitron/api/v1/`,
-      whippy: `${url}/whippy/api/v1/`,
-      trendyol: `${url}/trendyol/`,
-      shopify: `${url}/shopify/`,
-      control: `${url}/control/`,
-    },
+    urls: sandboxUrls(url),
     state,
     app,
     close: () => app.close(),

@@ -8,7 +8,7 @@ import type { Sandbox } from '../../src/sandbox/server';
 
 export type Control = <T = unknown>(method: 'GET' | 'POST' | 'PUT', path: string, body?: object) => Promise<T>;
 
-export function sandboxControl(sandbox: Sandbox): Control {
+export function sandboxControl(sandbox: Pick<Sandbox, 'urls'>): Control {
   return async <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: object): Promise<T> =>
     (await axios.request<T>({ method, url: `${sandbox.urls.control}${path}`, data: body })).data;
 }

@@ -2,12 +2,12 @@
  * A sandbox seeded with a catalogue, a stockflow worker wired to it (as in production, through the real clients over
  * loopback) and the typed client — one per test file, on the shared dev server.
  */
-import axios from 'axios';
 import type { StockflowWorker } from '../../src/worker';
 import type { ChannelConfig } from '../../src/channels/registry';
 import { StockflowClient } from '../../src/client';
 import { sandboxStockDeps } from '../../src/sandbox/connect';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server';
+import { sandboxControl } from './channel-checks';
 import { connectIsolatedTemporal } from './isolated-namespace';
 import { createTestWorker, uniqueTaskQueue, type TestTemporal } from './temporal';
 
@@ -39,8 +39,7 @@ export async function startStockTestEnv(options: StockTestOptions): Promise<Stoc
     ...options.sandbox,
     marketplace: { ...options.sandbox?.marketplace, repeatWindowMs },
   });
-  const control = async <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: object): Promise<T> =>
-    (await axios.request<T>({ method, url: `${sandbox.urls.control}${path}`, data: body })).data;
+  const control = sandboxControl(sandbox);
   await control('POST', 'seed', { skus: options.skus });
   // A namespace per test file: workflow ids are fixed by design (stock/<channel>/<flow>), so files running at once
   // in one namespace would attach to each other's runs.
