@@ -42,10 +42,14 @@ export interface CommitPageInput extends BatchRef {
 }
 
 export interface CommitPageResult {
-  /** Well-formed records Omnitron handed out (0 = nothing left: the batch was closed `done` empty). */
+  /** Well-formed records Omnitron handed out. */
   fetched: number;
-  /** Records that failed validation: error reports written, not committed. */
+  /**
+   * Records that failed validation. Those with a pk are committed too (sendBatch fails and reports them when it reads
+   * them back); those without one are reported here and left out.
+   */
   malformed: number;
+  /** Objects committed into the batch (0 = nothing left: the batch was closed `done` empty). */
   committed: number;
   /** Stocks Omnitron still holds for this list after this page (its `count` less the page); unknown on a retry. */
   remaining?: number;

@@ -382,13 +382,14 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
             reason: 'remote' as const,
           })),
         );
-        await reporter.objectFailures([...failedBeforeSend, ...rejected]);
+        const failedAtSend = [...failedBeforeSend, ...rejected];
+        await reporter.objectFailures(failedAtSend);
         return {
           mode: 'async',
           remoteBatchId: outcome.remoteBatchId,
           sent: items.length - outcome.rejected.length,
-          failed: failedBeforeSend.length + rejected.length,
-          failedAtSend: [...failedBeforeSend, ...rejected].map(({ pk, reason }) => ({ pk, reason })),
+          failed: failedAtSend.length,
+          failedAtSend: failedAtSend.map(({ pk, reason }) => ({ pk, reason })),
         };
       }),
 
@@ -415,8 +416,8 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
           (input.failedAtSend ?? []).map(({ pk, reason }) => [pk, { pk, reason, message: 'failed when sent' }]),
         );
         for (const stock of read.stocks) {
-          const remoteId = remoteIdOf(stock);
           if (settled.has(stock.pk)) continue;
+          const remoteId = remoteIdOf(stock);
           if (remoteId) pkByRemoteId.set(remoteId, [...(pkByRemoteId.get(remoteId) ?? []), stock.pk]);
           else settled.set(stock.pk, { pk: stock.pk, message: 'no remote id on the channel', reason: 'channel_app' });
         }

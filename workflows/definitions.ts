@@ -34,7 +34,6 @@ export type SendFlowName = (typeof SEND_FLOWS)[number];
 export const STOCK_FLOWS = [...SEND_FLOWS, 'getStockBatchRequests'] as const;
 export type StockFlowName = (typeof STOCK_FLOWS)[number];
 
-/** One run per channel and flow: starting a flow that runs attaches to it (see src/client.ts). */
 /**
  * The task queue of the activities that call channel `channelId`'s marketplace (send, check). One queue per channel
  * lets its workers declare the channel's request rate as `maxTaskQueueActivitiesPerSecond`, which the Temporal server
@@ -44,6 +43,7 @@ export function channelTaskQueue(taskQueue: string, channelId: number): string {
   return `${taskQueue}/channel-${channelId}`;
 }
 
+/** One run per channel and flow: starting a flow that runs attaches to it (see src/client.ts). */
 export function flowWorkflowId(channelId: number, flow: StockFlowName): string {
   return `stock/${channelId}/${flow}`;
 }

@@ -10,8 +10,8 @@ export interface TemporalSession {
 }
 
 /**
- * The one place CLI commands find Temporal: TEMPORAL_ADDRESS (with TLS / API key), else the embedded dev server `stockflow start` runs on
- * 127.0.0.1:STOCKFLOW_DEV_SERVER_PORT. Closes the connection whatever `fn` does, so a command never keeps the process
+ * The one place CLI commands find Temporal: TEMPORAL_ADDRESS (with TLS / API key), else the embedded dev server
+ * `stockflow start` runs on 127.0.0.1:STOCKFLOW_DEV_SERVER_PORT. Closes the connection whatever `fn` does, so a command never keeps the process
  * alive. An unreachable server becomes one message naming the address (callers map it to exit code 1).
  */
 export async function withTemporal<T>(fn: (session: TemporalSession) => Promise<T>): Promise<T> {

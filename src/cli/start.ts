@@ -39,8 +39,10 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
     address = server.address;
     console.log(`Temporal dev server: ${address} (pid ${server.pid ?? '?'}, CLI from ${server.cliSource})`);
     console.log(`Temporal Web UI: ${server.uiUrl}`);
-  } else {
-    const admin = await Connection.connect(temporalConnectionOptions(config, address));
+  }
+  const connectionOptions = temporalConnectionOptions(config, address);
+  if (!server) {
+    const admin = await Connection.connect(connectionOptions);
     try {
       const added = await ensureSearchAttributes(admin, config.temporal.namespace);
       if (added.length > 0) console.log(`Registered search attributes: ${added.join(', ')}`);
@@ -55,7 +57,6 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
     const channels = seeded.channels.map((c) => `${c.pk} (${c.name})`).join(', ');
     console.log(`Sandbox: ${sandbox.url} — ${config.sandbox.skus} SKUs, channels ${channels}`);
   }
-  const connectionOptions = temporalConnectionOptions(config, address);
   const connection = await NativeConnection.connect(connectionOptions);
   try {
     const worker = await createStockflowWorker({
