@@ -85,7 +85,11 @@ export interface CheckBatchInput extends BatchRef {
   failedAtSend?: FailedAtSend[];
 }
 
-export type CheckBatchResult = { state: 'pending' } | { state: 'done'; succeeded: number; failed: number };
+/** `failed`: the channel can no longer tell (e.g. its result expired); the batch was failed with a report. */
+export type CheckBatchResult =
+  | { state: 'pending' }
+  | { state: 'done'; succeeded: number; failed: number }
+  | { state: 'failed'; reason: string };
 
 export interface FailBatchInput extends BatchRef {
   reason: string;

@@ -355,7 +355,9 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
           outcome = { ...previous.outcome, exchanges: [] };
         } else {
           outcome =
-            input.kind === 'updates' ? await adapter.sendUpdatedStocks(items) : await adapter.sendInsertedStocks(items);
+            input.kind === 'updates'
+              ? await adapter.sendUpdatedStocks(items, { sendKey: batch.local_batch_id })
+              : await adapter.sendInsertedStocks(items, { sendKey: batch.local_batch_id });
           const { exchanges, ...answer } = outcome;
           checkpoint({ batchPk: batch.pk, outcome: answer } satisfies ChannelAnswer);
           // A retry after a failed write has no raw exchange to report (it stays out of heartbeats): written now.
@@ -405,6 +407,14 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
           return { state: 'pending' };
         }
         await reporter.channelCalls('CheckStocks', check.exchanges);
+        if (check.state === 'expired') {
+          // The channel forgot the batch (Trendyol keeps results 4 h): it can never finish. Failing it returns its
+          // stocks to Omnitron, which hands them out again.
+          await omnitron.markFail(input.channelId, input.batchPk);
+          recordFinishedBatch(input.channelId, { state: 'failed' });
+          await reporter.batchFailure(check.reason);
+          return { state: 'failed', reason: check.reason };
+        }
         const read = await omnitron.getProductStocks(
           input.channelId,
           batch.objects.map((o) => o.pk),

@@ -72,6 +72,7 @@ export async function awaitChannelBatch(input: AwaitChannelBatchInput): Promise<
       });
       if (result.state === 'done')
         return { batchPk, state: 'done', succeeded: result.succeeded, failed: result.failed };
+      if (result.state === 'failed') return { batchPk, state: 'failed', succeeded: 0, failed: 0 };
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         await act.failBatch({

@@ -11,6 +11,7 @@ import type {
   ChannelExchange,
   ChannelItem,
   ItemResult,
+  SendContext,
   SendOutcome,
 } from './port';
 
@@ -18,18 +19,22 @@ export abstract class BaseChannelAdapter implements ChannelAdapter {
   constructor(readonly descriptor: ChannelDescriptor) {}
 
   /** Both marketplaces set absolute quantities, so an insert is sent exactly like an update. */
-  sendUpdatedStocks(items: readonly ChannelItem[]): Promise<SendOutcome> {
-    return this.sendChecked(items);
+  sendUpdatedStocks(items: readonly ChannelItem[], context: SendContext): Promise<SendOutcome> {
+    return this.sendChecked(items, context);
   }
 
-  sendInsertedStocks(items: readonly ChannelItem[]): Promise<SendOutcome> {
-    return this.sendChecked(items);
+  sendInsertedStocks(items: readonly ChannelItem[], context: SendContext): Promise<SendOutcome> {
+    return this.sendChecked(items, context);
   }
 
   abstract checkBatch(remoteBatchId: string): Promise<BatchCheck>;
 
   /** Sends items that passed {@link refusal}; `refused` are already failed and belong in the outcome. */
-  protected abstract send(items: readonly ChannelItem[], refused: ItemResult[]): Promise<SendOutcome>;
+  protected abstract send(
+    items: readonly ChannelItem[],
+    refused: ItemResult[],
+    context: SendContext,
+  ): Promise<SendOutcome>;
 
   /**
    * Why an item can never be accepted by the channel, or undefined. Only what no channel configuration could accept
@@ -44,7 +49,7 @@ export abstract class BaseChannelAdapter implements ChannelAdapter {
     return undefined;
   }
 
-  private async sendChecked(items: readonly ChannelItem[]): Promise<SendOutcome> {
+  private async sendChecked(items: readonly ChannelItem[], context: SendContext): Promise<SendOutcome> {
     const max = this.descriptor.limits.itemsPerRequest;
     if (items.length > max) {
       // A caller bug (it must chunk by limits.itemsPerRequest), not a runtime condition worth retrying.
@@ -58,7 +63,7 @@ export abstract class BaseChannelAdapter implements ChannelAdapter {
       else refused.push(failedResult(item, reason));
     }
     if (valid.length === 0) return { mode: 'sync', results: refused, exchanges: [] };
-    return this.send(valid, refused);
+    return this.send(valid, refused, context);
   }
 }
 

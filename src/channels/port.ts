@@ -11,7 +11,7 @@ export interface ChannelLimits {
   itemsPerRequest: number;
   /** Calls a second the caller should not exceed (the channel bans or throttles bursts). */
   requestsPerSecond: number;
-  /** Highest quantity the channel accepts; informational: the channel itself judges and fails the item. */
+  /** Highest quantity the channel accepts; the send flows cap every quantity at it, so more is never sent. */
   maxQuantity: number;
 }
 
@@ -21,6 +21,20 @@ export interface ChannelDescriptor {
   /** Whether items carry a warehouse code (extra stock lists map to channel warehouses/locations). */
   readonly hasWarehouses: boolean;
   readonly limits: ChannelLimits;
+  /**
+   * Asynchronous channels: how long the channel keeps a batch's result (Trendyol: 4 hours). A batch not finished by
+   * then can never be read again; its wait is capped at this and it ends `fail`, its stocks back to Omnitron.
+   */
+  readonly resultRetentionMs?: number;
+}
+
+/**
+ * Identifies one send to the channel. `sendKey` is the same for every retry of the same send (a Temporal retry of the
+ * same page) and different for every other send: adapters whose marketplace takes idempotency keys (Shopify's
+ * `@idempotent`) derive them from it and from the rows of each call.
+ */
+export interface SendContext {
+  sendKey: string;
 }
 
 export interface ChannelItem {
@@ -68,7 +82,15 @@ export type SendOutcome =
   | { mode: 'sync'; results: ItemResult[]; exchanges: ChannelExchange[] }
   | { mode: 'async'; remoteBatchId: string; rejected: ItemResult[]; exchanges: ChannelExchange[] };
 
-export type BatchCheck = ({ state: 'pending' } | { state: 'done'; results: ItemResult[] }) & {
+/**
+ * `expired`: the channel no longer knows the batch (its results are kept for a limited time, see
+ * {@link ChannelDescriptor.resultRetentionMs}); the batch can never be finished and must be failed.
+ */
+export type BatchCheck = (
+  | { state: 'pending' }
+  | { state: 'done'; results: ItemResult[] }
+  | { state: 'expired'; reason: string }
+) & {
   exchanges: ChannelExchange[];
 };
 
@@ -78,7 +100,7 @@ export type BatchCheck = ({ state: 'pending' } | { state: 'done'; results: ItemR
  */
 export interface ChannelAdapter {
   readonly descriptor: ChannelDescriptor;
-  sendUpdatedStocks(items: readonly ChannelItem[]): Promise<SendOutcome>;
-  sendInsertedStocks(items: readonly ChannelItem[]): Promise<SendOutcome>;
+  sendUpdatedStocks(items: readonly ChannelItem[], context: SendContext): Promise<SendOutcome>;
+  sendInsertedStocks(items: readonly ChannelItem[], context: SendContext): Promise<SendOutcome>;
   checkBatch(remoteBatchId: string): Promise<BatchCheck>;
 }

@@ -90,6 +90,9 @@ async function caught(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
+/** One send's identity (a batch's local id in production); a fresh one per send unless a test repeats a send. */
+const SEND = { sendKey: 'contract-test-send' };
+
 describe('trendyol adapter', () => {
   test('send -> batch id -> pending -> done with a verdict per item, quantities applied', async () => {
     const adapter = trendyol();
@@ -99,7 +102,7 @@ describe('trendyol adapter', () => {
       hasWarehouses: false,
       limits: { itemsPerRequest: 1_000, requestsPerSecond: 4, maxQuantity: 20_000 },
     });
-    const outcome = await adapter.sendUpdatedStocks([item(0, 5), item(1, 0), item('X', 3), item(2, 20_001)]);
+    const outcome = await adapter.sendUpdatedStocks([item(0, 5), item(1, 0), item('X', 3), item(2, 20_001)], SEND);
     const batchId = asyncBatchId(outcome);
     expect(batchId).toMatch(/^[0-9a-f-]{36}-\d+$/);
 
@@ -139,7 +142,7 @@ describe('trendyol adapter', () => {
   });
 
   test('exchanges carry no credentials', async () => {
-    const outcome = await trendyol().sendUpdatedStocks([item(0, 1)]);
+    const outcome = await trendyol().sendUpdatedStocks([item(0, 1)], SEND);
     const text = JSON.stringify(outcome);
     const basic = Buffer.from(`${CREDENTIALS.trendyol.apiKey}:${CREDENTIALS.trendyol.apiSecret}`).toString('base64');
     for (const secret of [CREDENTIALS.trendyol.apiKey, CREDENTIALS.trendyol.apiSecret, basic]) {
@@ -149,7 +152,7 @@ describe('trendyol adapter', () => {
 
   test('items no channel can accept are refused locally; a send of only those makes no call', async () => {
     const adapter = trendyol();
-    const mixed = await adapter.sendUpdatedStocks([item(0, 4), item(1, -1), item(2, 1.5)]);
+    const mixed = await adapter.sendUpdatedStocks([item(0, 4), item(1, -1), item(2, 1.5)], SEND);
     expect(mixed.mode).toBe('async');
     if (mixed.mode !== 'async') return;
     expect(mixed.rejected).toEqual([
@@ -159,7 +162,7 @@ describe('trendyol adapter', () => {
     expect(JSON.parse(mixed.exchanges[0]?.requestBody ?? '')).toEqual({ items: [{ barcode: 'BC-0', quantity: 4 }] });
 
     const requestsBefore = (await control().get('marketplace/stats')).data.requests;
-    const none = await adapter.sendInsertedStocks([item(3, -2), { sku: 'SKU-4', remoteId: '', quantity: 1 }]);
+    const none = await adapter.sendInsertedStocks([item(3, -2), { sku: 'SKU-4', remoteId: '', quantity: 1 }], SEND);
     expect(none).toEqual({
       mode: 'sync',
       exchanges: [],
@@ -173,8 +176,8 @@ describe('trendyol adapter', () => {
 
   test('the same body again within the repeat window is retried once the window has passed (Trendyol’s message kept)', async () => {
     const adapter = trendyol();
-    await adapter.sendUpdatedStocks([item(0, 7)]);
-    const error = await caught(adapter.sendUpdatedStocks([item(0, 7)]));
+    await adapter.sendUpdatedStocks([item(0, 7)], SEND);
+    const error = await caught(adapter.sendUpdatedStocks([item(0, 7)], SEND));
     // The earlier identical request was accepted; neither claim delivery nor give up: wait out the 15-minute window.
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryable).toBe(true);
@@ -184,17 +187,17 @@ describe('trendyol adapter', () => {
     expect((await control().get('marketplace/stats')).data.repeatedBodyRejections).toBe(1);
 
     // A different body is fine, and so is the same body once the window has passed.
-    expect((await adapter.sendUpdatedStocks([item(0, 8)])).mode).toBe('async');
+    expect((await adapter.sendUpdatedStocks([item(0, 8)], SEND)).mode).toBe('async');
     await setOptions({ repeatWindowMs: 0 });
-    expect((await adapter.sendUpdatedStocks([item(0, 7)])).mode).toBe('async');
+    expect((await adapter.sendUpdatedStocks([item(0, 7)], SEND)).mode).toBe('async');
   });
 
   test('a later batch is never overtaken by an earlier one', async () => {
     const adapter = trendyol();
     await setOptions({ batchDelayMs: 300 });
-    const early = asyncBatchId(await adapter.sendUpdatedStocks([item(0, 9)]));
+    const early = asyncBatchId(await adapter.sendUpdatedStocks([item(0, 9)], SEND));
     await setOptions({ batchDelayMs: 0 });
-    const late = asyncBatchId(await adapter.sendUpdatedStocks([item(0, 0)]));
+    const late = asyncBatchId(await adapter.sendUpdatedStocks([item(0, 0)], SEND));
     // Due at once, but it waits for the earlier batch.
     expect((await adapter.checkBatch(late)).state).toBe('pending');
     expect((await control().get('marketplace/trendyol/quantities')).data).toEqual({});
@@ -204,7 +207,7 @@ describe('trendyol adapter', () => {
   });
 
   test('wrong credentials -> AuthenticationError 401; a User-Agent not naming the seller -> 403', async () => {
-    const error = await caught(trendyol({ apiSecret: 'Wr0ngSecretValue' }).sendUpdatedStocks([item(0, 1)]));
+    const error = await caught(trendyol({ apiSecret: 'Wr0ngSecretValue' }).sendUpdatedStocks([item(0, 1)], SEND));
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as AuthenticationError).status).toBe(401);
     expect((error as AuthenticationError).message).not.toContain('Wr0ngSecretValue');
@@ -226,12 +229,12 @@ describe('trendyol adapter', () => {
 
   test('more items than a request may carry: the adapter refuses (caller bug), the sandbox answers 400', async () => {
     const tooMany = Array.from({ length: 1_001 }, (_, i) => item(i, 1));
-    await expect(trendyol().sendUpdatedStocks(tooMany)).rejects.toThrow(RangeError);
+    await expect(trendyol().sendUpdatedStocks(tooMany, SEND)).rejects.toThrow(RangeError);
     const small = trendyol({ limits: { itemsPerRequest: 2 } });
     expect(small.descriptor.limits).toEqual({ itemsPerRequest: 2, requestsPerSecond: 4, maxQuantity: 20_000 });
-    await expect(small.sendUpdatedStocks([item(0, 1), item(1, 1), item(2, 1)])).rejects.toThrow('at most 2');
+    await expect(small.sendUpdatedStocks([item(0, 1), item(1, 1), item(2, 1)], SEND)).rejects.toThrow('at most 2');
 
-    const error = await caught(trendyol({ limits: { itemsPerRequest: 5_000 } }).sendUpdatedStocks(tooMany));
+    const error = await caught(trendyol({ limits: { itemsPerRequest: 5_000 } }).sendUpdatedStocks(tooMany, SEND));
     expect(error).toBeInstanceOf(ClientRequestError);
     expect((error as ClientRequestError).status).toBe(400);
   });
@@ -244,7 +247,7 @@ describe('trendyol adapter', () => {
     const adapter = trendyol();
     const items = Array.from({ length: 1_000 }, (_, i) => ({ sku: `S${i}`, remoteId: `B${i}`, quantity: i }));
     const started = performance.now();
-    const batchId = asyncBatchId(await adapter.sendUpdatedStocks(items));
+    const batchId = asyncBatchId(await adapter.sendUpdatedStocks(items, SEND));
     const done = await awaitDone(adapter, batchId);
     expect(performance.now() - started).toBeLessThan(500);
     expect(done.results.filter((r) => r.status === 'success')).toHaveLength(1_000);
@@ -255,7 +258,7 @@ describe('trendyol adapter', () => {
 
   test('429 with Retry-After -> RateLimitedError carrying the delay', async () => {
     await setFaults({ rateLimitRate: 1, retryAfterSeconds: 7 });
-    const error = await caught(trendyol().sendUpdatedStocks([item(0, 1)]));
+    const error = await caught(trendyol().sendUpdatedStocks([item(0, 1)], SEND));
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBe(7_000);
     expect((error as RateLimitedError).retryable).toBe(true);
@@ -270,7 +273,7 @@ describe('trendyol adapter', () => {
 
   test('no answer within the client timeout -> NetworkError timedOut', async () => {
     await setFaults({ timeoutRate: 1, timeoutHoldMs: 2_000 });
-    const error = await caught(trendyol({ timeoutMs: 150 }).sendUpdatedStocks([item(0, 1)]));
+    const error = await caught(trendyol({ timeoutMs: 150 }).sendUpdatedStocks([item(0, 1)], SEND));
     expect(error).toBeInstanceOf(NetworkError);
     expect((error as NetworkError).timedOut).toBe(true);
     expect((error as NetworkError).retryable).toBe(true);
@@ -289,7 +292,7 @@ describe('shopify adapter', () => {
     const adapter = shopify();
     expect(adapter.descriptor).toMatchObject({ name: 'shopify', mode: 'sync', hasWarehouses: true });
     expect(adapter.descriptor.limits.itemsPerRequest).toBe(250);
-    const outcome = await adapter.sendUpdatedStocks([row(0, 5, 1), row(0, 7, 2), row(1, 9)]);
+    const outcome = await adapter.sendUpdatedStocks([row(0, 5, 1), row(0, 7, 2), row(1, 9)], SEND);
     expect(outcome).toEqual({
       mode: 'sync',
       exchanges: [expect.objectContaining({ method: 'POST', status: 200 })],
@@ -316,7 +319,7 @@ describe('shopify adapter', () => {
 
   test('bad rows fail with Shopify’s message; the good rows are resent without them and applied', async () => {
     const unknownItem = { sku: 'SKU-X', remoteId: 'gid://shopify/InventoryItem/999', quantity: 1 };
-    const outcome = await shopify().sendUpdatedStocks([row(0, 3, 1), unknownItem, row(1, 4, 9), row(2, 6, 2)]);
+    const outcome = await shopify().sendUpdatedStocks([row(0, 3, 1), unknownItem, row(1, 4, 9), row(2, 6, 2)], SEND);
     if (outcome.mode !== 'sync') throw new Error('expected sync');
     expect(outcome.results).toEqual([
       expect.objectContaining({ sku: 'SKU-0', status: 'success' }),
@@ -343,7 +346,7 @@ describe('shopify adapter', () => {
   });
 
   test('before API 2026-01 the compare check is skipped with ignoreCompareQuantity instead of changeFromQuantity', async () => {
-    const outcome = await shopify({ apiVersion: '2025-10' }).sendUpdatedStocks([row(0, 2, 1)]);
+    const outcome = await shopify({ apiVersion: '2025-10' }).sendUpdatedStocks([row(0, 2, 1)], SEND);
     expect(outcome.exchanges[0]?.url).toBe(`${sandbox.urls.shopify}admin/api/2025-10/graphql.json`);
     const input = JSON.parse(outcome.exchanges[0]?.requestBody ?? '').variables.input;
     expect(input.ignoreCompareQuantity).toBe(true);
@@ -364,7 +367,7 @@ describe('shopify adapter', () => {
     const baseURL = await fake.listen({ host: '127.0.0.1', port: 0 });
     try {
       const adapter = shopify({ baseURL });
-      const outcome = await adapter.sendUpdatedStocks([row(0, 1, 1), row(1, 1, 1), row(2, 1, 1)]);
+      const outcome = await adapter.sendUpdatedStocks([row(0, 1, 1), row(1, 1, 1), row(2, 1, 1)], SEND);
       expect(outcome.exchanges).toHaveLength(2);
       if (outcome.mode !== 'sync') throw new Error('expected sync');
       expect(outcome.results.map((r) => [r.sku, r.status, r.message])).toEqual([
@@ -373,7 +376,7 @@ describe('shopify adapter', () => {
         ['SKU-2', 'failed', 'not applied: Shopify rejected the whole mutation for other rows'],
       ]);
 
-      const general = await adapter.sendUpdatedStocks([row(0, 1, 1), row(1, 1, 1)]);
+      const general = await adapter.sendUpdatedStocks([row(0, 1, 1), row(1, 1, 1)], SEND);
       if (general.mode !== 'sync') throw new Error('expected sync');
       expect(general.exchanges).toHaveLength(1);
       expect(general.results.map((r) => r.message)).toEqual([
@@ -386,10 +389,10 @@ describe('shopify adapter', () => {
   });
 
   test('a warehouse code that is no location gid is refused locally', async () => {
-    const outcome = await shopify({ defaultLocationId: undefined }).sendUpdatedStocks([
-      { ...row(0, 1), warehouseCode: 'ae' },
-      row(1, 1),
-    ]);
+    const outcome = await shopify({ defaultLocationId: undefined }).sendUpdatedStocks(
+      [{ ...row(0, 1), warehouseCode: 'ae' }, row(1, 1)],
+      SEND,
+    );
     expect(outcome).toEqual({
       mode: 'sync',
       exchanges: [],
@@ -411,8 +414,8 @@ describe('shopify adapter', () => {
   test('GraphQL THROTTLED -> RateLimitedError with the time the bucket needs to refill', async () => {
     await setOptions({ shopifyMaximumAvailable: 10, shopifyRestoreRate: 1 });
     const adapter = shopify();
-    expect((await adapter.sendUpdatedStocks([row(0, 1, 1)])).mode).toBe('sync');
-    const error = await caught(adapter.sendUpdatedStocks([row(0, 2, 1)]));
+    expect((await adapter.sendUpdatedStocks([row(0, 1, 1)], SEND)).mode).toBe('sync');
+    const error = await caught(adapter.sendUpdatedStocks([row(0, 2, 1)], SEND));
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBeGreaterThanOrEqual(9_000);
     expect((error as RateLimitedError).retryAfterMs).toBeLessThanOrEqual(10_000);
@@ -421,12 +424,12 @@ describe('shopify adapter', () => {
   });
 
   test('a wrong access token -> AuthenticationError; an HTTP 429 -> RateLimitedError', async () => {
-    const error = await caught(shopify({ accessToken: 'shpat_wrong' }).sendUpdatedStocks([row(0, 1, 1)]));
+    const error = await caught(shopify({ accessToken: 'shpat_wrong' }).sendUpdatedStocks([row(0, 1, 1)], SEND));
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as AuthenticationError).message).not.toContain('shpat_wrong');
 
     await setFaults({ rateLimitRate: 1, retryAfterSeconds: 2 });
-    const limited = await caught(shopify().sendUpdatedStocks([row(0, 1, 1)]));
+    const limited = await caught(shopify().sendUpdatedStocks([row(0, 1, 1)], SEND));
     expect((limited as RateLimitedError).retryAfterMs).toBe(2_000);
   });
 

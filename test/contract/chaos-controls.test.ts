@@ -155,15 +155,15 @@ test('marketplace stats count bodies accepted although identical ones were accep
   });
   const stats = () => control<MarketplaceStats>('GET', 'marketplace/stats');
 
-  await trendyol.sendUpdatedStocks([item(1, 4), item(2, 5)]);
-  await trendyol.sendUpdatedStocks([item(1, 4), item(2, 6)]);
-  await shopify.sendUpdatedStocks([shopifyItem(1, 4)]);
+  await trendyol.sendUpdatedStocks([item(1, 4), item(2, 5)], { sendKey: 'chaos-controls' });
+  await trendyol.sendUpdatedStocks([item(1, 4), item(2, 6)], { sendKey: 'chaos-controls' });
+  await shopify.sendUpdatedStocks([shopifyItem(1, 4)], { sendKey: 'chaos-controls' });
   expect(await stats()).toMatchObject({ trendyolBodiesAcceptedAgain: 0, shopifyMutationsAppliedAgain: 0 });
 
   // The repeat window (0 here) has passed: Trendyol accepts the same body again, and it is counted.
-  await trendyol.sendUpdatedStocks([item(1, 4), item(2, 5)]);
-  await shopify.sendUpdatedStocks([shopifyItem(1, 4)]);
-  await shopify.sendUpdatedStocks([shopifyItem(1, 4)]);
+  await trendyol.sendUpdatedStocks([item(1, 4), item(2, 5)], { sendKey: 'chaos-controls' });
+  await shopify.sendUpdatedStocks([shopifyItem(1, 4)], { sendKey: 'chaos-controls' });
+  await shopify.sendUpdatedStocks([shopifyItem(1, 4)], { sendKey: 'chaos-controls' });
   expect(await stats()).toMatchObject({
     batchesAccepted: 3,
     shopifyMutations: 3,

@@ -15,7 +15,15 @@ import {
   ServerError,
 } from '../../http/errors';
 import { BaseChannelAdapter, callJson, failedResult } from '../base';
-import type { BatchCheck, ChannelExchange, ChannelItem, ChannelLimits, ItemResult, SendOutcome } from '../port';
+import type {
+  BatchCheck,
+  ChannelExchange,
+  ChannelItem,
+  ChannelLimits,
+  ItemResult,
+  SendContext,
+  SendOutcome,
+} from '../port';
 
 export const SHOPIFY_DEFAULT_LIMITS: ChannelLimits = {
   // Shopify caps every GraphQL input array at 250 elements (MAX_INPUT_SIZE_EXCEEDED above that).
@@ -113,7 +121,11 @@ export class ShopifyAdapter extends BaseChannelAdapter {
     return super.refusal(item);
   }
 
-  protected async send(items: readonly ChannelItem[], refused: ItemResult[]): Promise<SendOutcome> {
+  protected async send(
+    items: readonly ChannelItem[],
+    refused: ItemResult[],
+    _context: SendContext,
+  ): Promise<SendOutcome> {
     const exchanges: ChannelExchange[] = [];
     // refusal() let through only items with a location.
     const rows: Row[] = items.map((item) => ({ item, locationId: this.locationOf(item) ?? '' }));
