@@ -21,11 +21,6 @@ export interface ChannelDescriptor {
   /** Whether items carry a warehouse code (extra stock lists map to channel warehouses/locations). */
   readonly hasWarehouses: boolean;
   readonly limits: ChannelLimits;
-  /**
-   * Asynchronous channels: how long the channel keeps a batch's result (Trendyol: 4 hours). A batch not finished by
-   * then can never be read again; its wait is capped at this and it ends `fail`, its stocks back to Omnitron.
-   */
-  readonly resultRetentionMs?: number;
 }
 
 /**
@@ -83,13 +78,11 @@ export type SendOutcome =
   | { mode: 'async'; remoteBatchId: string; rejected: ItemResult[]; exchanges: ChannelExchange[] };
 
 /**
- * `expired`: the channel no longer knows the batch (its results are kept for a limited time, see
- * {@link ChannelDescriptor.resultRetentionMs}); the batch can never be finished and must be failed.
+ * `expired`: the channel no longer knows the batch (Trendyol keeps results 4 hours); the batch can never be finished
+ * and must be failed, its stocks back to Omnitron.
  */
 export type BatchCheck = (
-  | { state: 'pending' }
-  | { state: 'done'; results: ItemResult[] }
-  | { state: 'expired'; reason: string }
+  { state: 'pending' } | { state: 'done'; results: ItemResult[] } | { state: 'expired'; reason: string }
 ) & {
   exchanges: ChannelExchange[];
 };

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../config/errors';
 import type { ChannelAdapter, ChannelLimits } from './port';
-import { SHOPIFY_DEFAULT_LIMITS, ShopifyAdapter } from './shopify/adapter';
+import { SHOPIFY_DEFAULT_API_VERSION, SHOPIFY_DEFAULT_LIMITS, ShopifyAdapter } from './shopify/adapter';
 import { TRENDYOL_DEFAULT_LIMITS, TrendyolAdapter } from './trendyol/adapter';
 
 const limitsOverride = z
@@ -48,7 +48,11 @@ const shopifyConfig = z
   .object({
     adapter: z.literal('shopify'),
     accessToken: z.string().min(1),
-    apiVersion: z.string().regex(/^\d{4}-(01|04|07|10)$/, 'expected a release like 2026-01'),
+    /** Any quarterly release; the newest stable one by default. The adapter speaks each one's inventory rules. */
+    apiVersion: z
+      .string()
+      .regex(/^\d{4}-(01|04|07|10)$/, 'expected a release like 2026-10')
+      .default(SHOPIFY_DEFAULT_API_VERSION),
     defaultLocationId: z
       .string()
       .regex(/^gid:\/\/shopify\/Location\/\d+$/, 'expected gid://shopify/Location/<id>')

@@ -14,6 +14,7 @@ export type StockflowErrorType =
   | 'RateLimited'
   | 'ServerError'
   | 'NetworkError'
+  | 'TransientError'
   | 'ClientRequestError'
   | 'AuthenticationError'
   | 'ResponseValidationError';
@@ -84,6 +85,18 @@ export class NetworkError extends HttpError {
     readonly timedOut: boolean,
   ) {
     super(details, timedOut ? `timed out (${code})` : `connection failed (${code})`);
+  }
+}
+
+/**
+ * A 2xx in which the server refuses the call for a passing reason it names (Shopify's userError
+ * IDEMPOTENCY_CONCURRENT_REQUEST: the same request is still in progress); the same call may succeed later.
+ */
+export class TransientError extends HttpError {
+  readonly type = 'TransientError';
+  readonly retryable = true;
+  constructor(details: HttpErrorDetails) {
+    super(details, 'refused for now, retry later');
   }
 }
 

@@ -34,7 +34,7 @@ export function sandboxChannelConfigs(
     2: {
       adapter: 'shopify',
       baseURL: urls.shopify,
-      apiVersion: '2026-01',
+      apiVersion: '2026-10',
       accessToken: shopify.accessToken,
       timeoutMs: 10_000,
       limits,

@@ -7,22 +7,35 @@
  *       -> { "<inventoryItemId>": { "<locationId>": <available> } }
  *   GET /control/marketplace/stats
  *       -> { requests, batchesAccepted, batchesCompleted, repeatedBodyRejections, itemFailures, shopifyMutations,
- *            shopifyThrottled, trendyolBodiesAcceptedAgain, shopifyMutationsAppliedAgain }
+ *            shopifyThrottled, trendyolBodiesAcceptedAgain, shopifyMutationsAppliedAgain, shopifyIdempotentReplays }
  *   GET /control/marketplace/options
  *       -> current options (below)
- *   PUT /control/marketplace/options { batchDelayMs?, repeatWindowMs?, shopifyLocations?, shopifyMaximumAvailable?,
- *       shopifyRestoreRate? } -> the options now in force; 400 naming each bad field
+ *   PUT /control/marketplace/options { batchDelayMs?, repeatWindowMs?, trendyolResultRetentionMs?, shopifyLocations?,
+ *       shopifyMaximumAvailable?, shopifyRestoreRate? } -> the options now in force; 400 naming each bad field
+ *   GET /control/marketplace/shopify/idempotency-fault
+ *       -> { code, remaining } ({ code: null, remaining: 0 } when none is pending)
+ *   PUT /control/marketplace/shopify/idempotency-fault { code: IDEMPOTENCY_CONCURRENT_REQUEST |
+ *       IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED, count: 0..1000 }
+ *       -> the next `count` mutations carrying an @idempotent key answer that userError (0 clears); 400 beyond 1000
  *
  * Reading quantities or stats completes every Trendyol batch that is due, so they show what a poll would see.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { marketplaceTunablesSchema } from './marketplace-state';
+import { marketplaceTunablesSchema, SHOPIFY_IDEMPOTENCY_FAULTS } from './marketplace-state';
 import { onlyGiven } from './http-helpers';
 import type { SandboxState } from './state';
 
 const quantitiesQuery = z.object({ barcodes: z.string().optional() });
 const optionsBody = marketplaceTunablesSchema.partial().strict();
+/** Enough for any test; a larger count is a typo, refused rather than silently breaking the face for hours. */
+const MAX_FAULTED_MUTATIONS = 1_000;
+const idempotencyFaultBody = z
+  .object({
+    code: z.enum(SHOPIFY_IDEMPOTENCY_FAULTS),
+    count: z.number().int().min(0).max(MAX_FAULTED_MUTATIONS, `at most ${MAX_FAULTED_MUTATIONS} mutations at a time`),
+  })
+  .strict();
 
 export function marketplaceControlRoutes(state: SandboxState): FastifyPluginAsync {
   const market = state.marketplace;
@@ -40,12 +53,21 @@ export function marketplaceControlRoutes(state: SandboxState): FastifyPluginAsyn
 
     app.put('/options', async (request, reply) => {
       const body = optionsBody.safeParse(request.body ?? {});
-      if (!body.success) {
-        return reply
-          .code(400)
-          .send(Object.fromEntries(body.error.issues.map((i) => [i.path.join('.') || 'body', [i.message]])));
-      }
+      if (!body.success) return reply.code(400).send(fieldErrors(body.error));
       return market.setOptions(onlyGiven(body.data, request.body));
     });
+
+    app.get('/shopify/idempotency-fault', async () => market.shopifyIdempotencyFault());
+
+    app.put('/shopify/idempotency-fault', async (request, reply) => {
+      const body = idempotencyFaultBody.safeParse(request.body ?? {});
+      if (!body.success) return reply.code(400).send(fieldErrors(body.error));
+      return market.setShopifyIdempotencyFault(body.data.code, body.data.count);
+    });
   };
+}
+
+/** DRF-shaped: each bad field with its messages. */
+function fieldErrors(error: z.ZodError): Record<string, string[]> {
+  return Object.fromEntries(error.issues.map((i) => [i.path.join('.') || 'body', [i.message]]));
 }

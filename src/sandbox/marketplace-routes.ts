@@ -6,17 +6,25 @@
  *   POST /shopify/admin/api/:version/graphql.json                                          -> inventorySetQuantities
  *
  * Both check credentials as the real APIs do (Trendyol: User-Agent "<sellerId> - <integrator>" else 403, then HTTP
- * Basic else 401; Shopify: X-Shopify-Access-Token else 401) and answer in the real shapes, errors included.
+ * Basic else 401; Shopify: X-Shopify-Access-Token else 401) and answer in the real shapes, errors included. Shopify
+ * follows the URL's API version: from 2026-04 `@idempotent` and `changeFromQuantity` are required and the compare
+ * fields gone (the answers third parties recorded from the real API); `changeFromQuantity` exists from 2026-01.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { SHOPIFY_MUTATION_COST, TRENDYOL_REPEAT_MESSAGE, type MarketplaceState } from './marketplace-state';
+import {
+  SHOPIFY_MUTATION_COST,
+  TRENDYOL_REPEAT_MESSAGE,
+  type MarketplaceState,
+  type ShopifyOutcome,
+} from './marketplace-state';
 import type { SandboxState } from './state';
 
 const TRENDYOL_MAX_ITEMS = 1_000;
 const SHOPIFY_MAX_INPUT_SIZE = 250;
 
 const sellerParams = z.object({ sellerId: z.string() });
+const versionParams = z.object({ version: z.string() });
 const batchParams = z.object({ sellerId: z.string(), id: z.string() });
 
 const trendyolBody = z.object({
@@ -32,7 +40,21 @@ const trendyolBody = z.object({
     .min(1),
 });
 
-const graphqlBody = z.object({ query: z.string(), variables: z.object({ input: z.unknown() }).partial().optional() });
+const graphqlBody = z.object({ query: z.string(), variables: z.record(z.string(), z.unknown()).optional() });
+
+/** Releases that changed inventorySetQuantities (see the module comment). */
+const CHANGE_FROM_QUANTITY_SINCE = '2026-01';
+const IDEMPOTENT_SINCE = '2026-04';
+
+const DIRECTIVE_REQUIRED = 'The @idempotent directive is required for this mutation but was not provided.';
+const CHANGE_FROM_QUANTITY_REQUIRED = 'InventoryQuantityInput must include the following argument: changeFromQuantity';
+
+/**
+ * `inventorySetQuantities(...) @idempotent(key: $var | "literal")`: the directive on the field, after its arguments
+ * (not a GraphQL parser; enough for what clients send).
+ */
+const IDEMPOTENT_DIRECTIVE =
+  /\binventorySetQuantities\s*\((?:[^()]|\([^()]*\))*\)\s*@idempotent\s*\(\s*key\s*:\s*(?:\$(\w+)|"((?:[^"\\]|\\.)*)")\s*\)/;
 
 const setQuantitiesInput = z.object({
   name: z.string(),
@@ -86,6 +108,7 @@ export function marketplaceRoutes(state: SandboxState): FastifyPluginAsync {
             .send(trendyolErrors('items.size', `Tek seferde en fazla ${TRENDYOL_MAX_ITEMS} ürün gönderilebilir`));
         }
         const accepted = market.acceptTrendyolBatch(sellerId, body.data.items);
+        // Trendyol documents the text but not the status or body; its one documented error body (400) is the guess.
         if (accepted === 'repeated')
           return reply.code(400).send(trendyolErrors('request.repeated', TRENDYOL_REPEAT_MESSAGE));
         return accepted;
@@ -107,11 +130,28 @@ export function marketplaceRoutes(state: SandboxState): FastifyPluginAsync {
           .code(401)
           .send({ errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' });
       }
+      const { version } = versionParams.parse(request.params);
       const body = graphqlBody.safeParse(request.body);
       if (!body.success || !body.data.query.includes('inventorySetQuantities')) {
         return graphqlErrors('undefinedField', 'The sandbox implements only the inventorySetQuantities mutation');
       }
-      const input = setQuantitiesInput.safeParse(body.data.variables?.input);
+      const rawInput = body.data.variables?.input;
+      const undefinedField = fieldNotInVersion(version, rawInput);
+      if (undefinedField) {
+        return graphqlErrors(
+          'INVALID_VARIABLE',
+          `Variable $input of type InventorySetQuantitiesInput! was provided invalid value for ${undefinedField.path} ` +
+            `(Field is not defined on ${undefinedField.type})`,
+        );
+      }
+      const directive = idempotencyKeyOf(body.data.query, body.data.variables ?? {});
+      if ('invalid' in directive) {
+        return graphqlErrors(
+          'INVALID_VARIABLE',
+          `Variable $${directive.invalid} of type String! was provided invalid value`,
+        );
+      }
+      const input = setQuantitiesInput.safeParse(rawInput);
       if (!input.success) {
         return graphqlErrors(
           'INVALID_VARIABLE',
@@ -149,6 +189,12 @@ export function marketplaceRoutes(state: SandboxState): FastifyPluginAsync {
           extensions: { cost },
         };
       }
+      if (version >= IDEMPOTENT_SINCE) {
+        if (directive.key === undefined) return fieldError('BAD_REQUEST', DIRECTIVE_REQUIRED, cost);
+        if (!everyRowNamesChangeFromQuantity(rawInput)) {
+          return fieldError('INVALID_FIELD_ARGUMENTS', CHANGE_FROM_QUANTITY_REQUIRED, cost);
+        }
+      }
       const general = [
         ...(name === 'available' || name === 'on_hand'
           ? []
@@ -163,11 +209,14 @@ export function marketplaceRoutes(state: SandboxState): FastifyPluginAsync {
           ? []
           : [{ code: 'INVALID_REASON', field: ['input', 'reason'], message: 'The specified reason is invalid.' }]),
       ];
-      const outcome = general.length > 0 ? { userErrors: general } : market.setShopifyQuantities(quantities);
+      const execute = (): ShopifyOutcome =>
+        general.length > 0 ? { userErrors: general } : market.setShopifyQuantities(quantities);
+      const outcome =
+        directive.key === undefined ? execute() : market.runIdempotent(directive.key, input.data, execute);
       return {
         data: {
           inventorySetQuantities: {
-            inventoryAdjustmentGroup: 'groupId' in outcome && outcome.groupId ? { id: outcome.groupId } : null,
+            inventoryAdjustmentGroup: outcome.groupId ? { id: outcome.groupId } : null,
             userErrors: outcome.userErrors,
           },
         },
@@ -208,4 +257,48 @@ function trendyolErrors(key: string, message: string) {
 /** GraphQL reports request-level errors with HTTP 200 and no data. */
 function graphqlErrors(code: string, message: string) {
   return { errors: [{ message, extensions: { code } }] };
+}
+
+/** An error raised while resolving the mutation field: data names the field as null. */
+function fieldError(code: string, message: string, cost: object) {
+  return {
+    data: { inventorySetQuantities: null },
+    errors: [{ message, path: ['inventorySetQuantities'], extensions: { code } }],
+    extensions: { cost },
+  };
+}
+
+/** An input field the URL's version does not define: the compare fields from 2026-04, changeFromQuantity before 2026-01. */
+function fieldNotInVersion(version: string, input: unknown): { path: string; type: string } | undefined {
+  if (!isObject(input)) return undefined;
+  const quantities = Array.isArray(input.quantities) ? input.quantities : [];
+  const rowField = (field: string) => {
+    const index = quantities.findIndex((row) => isObject(row) && field in row);
+    return index < 0 ? undefined : { path: `quantities.${index}.${field}`, type: 'InventoryQuantityInput' };
+  };
+  if (version >= IDEMPOTENT_SINCE) {
+    if ('ignoreCompareQuantity' in input) return { path: 'ignoreCompareQuantity', type: 'InventorySetQuantitiesInput' };
+    return rowField('compareQuantity');
+  }
+  return version < CHANGE_FROM_QUANTITY_SINCE ? rowField('changeFromQuantity') : undefined;
+}
+
+/** Mandatory from 2026-04: explicitly present on every row, null included. */
+function everyRowNamesChangeFromQuantity(input: unknown): boolean {
+  const quantities = isObject(input) && Array.isArray(input.quantities) ? input.quantities : [];
+  return quantities.every((row) => isObject(row) && 'changeFromQuantity' in row);
+}
+
+/** The `@idempotent` key (a literal, or the named variable, which must then be a non-empty string). */
+function idempotencyKeyOf(query: string, variables: Record<string, unknown>): { key?: string } | { invalid: string } {
+  const match = IDEMPOTENT_DIRECTIVE.exec(query);
+  if (!match) return {};
+  const [, variable, literal] = match;
+  if (variable === undefined) return { key: literal };
+  const value = variables[variable];
+  return typeof value === 'string' && value !== '' ? { key: value } : { invalid: variable };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -17,6 +17,12 @@ export const marketplaceTunablesSchema = z.object({
     .int()
     .min(0)
     .default(15 * 60_000),
+  /** Trendyol keeps a batch readable this long after accepting it (4 h in production); then GET answers 404. */
+  trendyolResultRetentionMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(4 * 3_600_000),
   /** Shopify locations gid://shopify/Location/1..n exist. */
   shopifyLocations: z.number().int().min(1).default(3),
   /** Shopify cost bucket: size and points restored a second; each mutation costs {@link SHOPIFY_MUTATION_COST}. */
@@ -43,8 +49,6 @@ export interface MarketplaceOptions extends Partial<MarketplaceTunables> {
 export const TRENDYOL_MAX_QUANTITY = 20_000;
 const SHOPIFY_MAX_QUANTITY = 1_000_000_000;
 export const SHOPIFY_MUTATION_COST = 10;
-/** Trendyol keeps batch results for 4 hours; after that the batch id is unknown (404). */
-const BATCH_RETENTION_MS = 4 * 3_600_000;
 
 export interface Listing {
   sku: string;
@@ -67,6 +71,8 @@ export interface MarketplaceStats {
   trendyolBodiesAcceptedAgain: number;
   /** Shopify mutations applied although identical rows (items, locations, quantities) had been applied before. */
   shopifyMutationsAppliedAgain: number;
+  /** Shopify mutations answered from an earlier success under the same `@idempotent` key: not applied again. */
+  shopifyIdempotentReplays: number;
 }
 
 const emptyStats = (): MarketplaceStats => ({
@@ -79,6 +85,7 @@ const emptyStats = (): MarketplaceStats => ({
   shopifyThrottled: 0,
   trendyolBodiesAcceptedAgain: 0,
   shopifyMutationsAppliedAgain: 0,
+  shopifyIdempotentReplays: 0,
 });
 
 export interface TrendyolRequestItem {
@@ -88,9 +95,12 @@ export interface TrendyolRequestItem {
   listPrice?: number;
 }
 
+/** As the batch result echoes it: flat, with the time Trendyol took the update in (ISO, `+00:00`). */
+export type TrendyolEchoedItem = TrendyolRequestItem & { updateRequestDate: string };
+
 export interface TrendyolItemResult {
-  requestItem: TrendyolRequestItem;
-  status: 'SUCCESS' | 'FAILED';
+  requestItem: TrendyolEchoedItem;
+  status: 'SUCCESS' | 'FAILED' | 'IN_PROGRESS';
   failureReasons: string[];
 }
 
@@ -98,7 +108,7 @@ interface TrendyolBatch {
   id: string;
   createdAt: number;
   dueAt: number;
-  items: TrendyolRequestItem[];
+  items: TrendyolEchoedItem[];
   results?: TrendyolItemResult[];
   completedAt?: number;
 }
@@ -115,8 +125,35 @@ export interface ShopifyQuantityRow {
 
 export interface ShopifyUserError {
   code: string;
-  field: string[];
+  /** Null for errors about the call, not one of its inputs (the idempotency codes). */
+  field: string[] | null;
   message: string;
+}
+
+export interface ShopifyOutcome {
+  userErrors: ShopifyUserError[];
+  groupId?: string;
+}
+
+/** userError codes a control can make the next keyed mutations answer (`PUT .../shopify/idempotency-fault`). */
+export const SHOPIFY_IDEMPOTENCY_FAULTS = [
+  'IDEMPOTENCY_CONCURRENT_REQUEST',
+  'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED',
+] as const;
+export type ShopifyIdempotencyFault = (typeof SHOPIFY_IDEMPOTENCY_FAULTS)[number];
+
+/** Shopify's messages (InventorySetQuantitiesUserErrorCode). */
+const IDEMPOTENCY_MESSAGES = {
+  IDEMPOTENCY_CONCURRENT_REQUEST: 'This request is currently in progress, please try again.',
+  IDEMPOTENCY_KEY_PARAMETER_MISMATCH: 'The same idempotency key cannot be used with different operation parameters.',
+  IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED:
+    'A previous request with this idempotency key failed. Retry with a new idempotency key.',
+} as const;
+
+/** What Shopify remembers of an `@idempotent` key: the parameters' hash and, after a success, the answer. */
+interface IdempotentAttempt {
+  params: string;
+  succeeded?: ShopifyOutcome;
 }
 
 export class MarketplaceState {
@@ -137,6 +174,9 @@ export class MarketplaceState {
   private readonly levels = new Map<string, Map<string, number>>();
   private bucket: { available: number; at: number };
   private adjustmentGroups = 0;
+  /** Every `@idempotent` key seen, until reset (Shopify's own retention window is undocumented). */
+  private readonly idempotencyKeys = new Map<string, IdempotentAttempt>();
+  private idempotencyFault: { code: ShopifyIdempotencyFault; remaining: number } | undefined;
 
   constructor(private readonly initial: MarketplaceOptions = {}) {
     this.credentials = initial.credentials ?? SANDBOX_MARKETPLACE_CREDENTIALS;
@@ -176,6 +216,8 @@ export class MarketplaceState {
     this.levels.clear();
     this.bucket = { available: this.tunables.shopifyMaximumAvailable, at: Date.now() };
     this.adjustmentGroups = 0;
+    this.idempotencyKeys.clear();
+    this.idempotencyFault = undefined;
   }
 
   countRequest(): void {
@@ -204,11 +246,12 @@ export class MarketplaceState {
     }
     this.recentBodies.set(key, now);
     if (!this.rememberAccepted(key)) this.counters.trendyolBodiesAcceptedAgain++;
+    const updateRequestDate = new Date(now).toISOString().replace('Z', '+00:00');
     const batch: TrendyolBatch = {
       id: `${randomUUID()}-${Math.floor(now / 1000)}`,
       createdAt: now,
       dueAt: now + this.tunables.batchDelayMs,
-      items,
+      items: items.map((item) => ({ ...item, updateRequestDate })),
     };
     this.batches.set(batch.id, batch);
     this.inProgress.push(batch);
@@ -217,15 +260,23 @@ export class MarketplaceState {
     return { batchRequestId: batch.id };
   }
 
-  /** The batch as Trendyol's batch-requests endpoint shows it, or undefined when unknown. */
+  /**
+   * The batch as Trendyol's batch-requests endpoint shows a ProductInventoryUpdate batch (the documented sample): no
+   * batch-level status, every item IN_PROGRESS until the batch is processed. Undefined when unknown or past retention.
+   */
   trendyolBatch(id: string, now = Date.now()) {
     this.settle(now);
     const batch = this.batches.get(id);
     if (!batch) return undefined;
-    const results = batch.results ?? [];
+    const results =
+      batch.results ??
+      batch.items.map((requestItem): TrendyolItemResult => ({
+        requestItem,
+        status: 'IN_PROGRESS',
+        failureReasons: [],
+      }));
     return {
       batchRequestId: batch.id,
-      status: batch.results ? 'COMPLETED' : 'IN_PROGRESS',
       creationDate: batch.createdAt,
       lastModification: batch.completedAt ?? batch.createdAt,
       sourceType: 'API',
@@ -259,14 +310,15 @@ export class MarketplaceState {
       done++;
     }
     if (done > 0) this.inProgress = this.inProgress.slice(done);
-    // Map order is acceptance order, and batches complete in that order: expired ones sit at the front.
+    // Map order is acceptance order: expired ones sit at the front. A forgotten batch still in progress is still
+    // applied (above), it just can no longer be read.
     for (const [id, batch] of this.batches) {
-      if (batch.completedAt === undefined || batch.completedAt > now - BATCH_RETENTION_MS) break;
+      if (batch.createdAt > now - this.tunables.trendyolResultRetentionMs) break;
       this.batches.delete(id);
     }
   }
 
-  private applyTrendyolItem(item: TrendyolRequestItem): TrendyolItemResult {
+  private applyTrendyolItem(item: TrendyolEchoedItem): TrendyolItemResult {
     const reason = !this.skuByBarcode.has(item.barcode)
       ? `Barkod bulunamadı: ${item.barcode} (no product with this barcode)`
       : item.quantity > TRENDYOL_MAX_QUANTITY
@@ -318,8 +370,48 @@ export class MarketplaceState {
     return { throttled: false, currentlyAvailable: Math.floor(this.bucket.available) };
   }
 
+  /** Control: the next `count` mutations that carry an `@idempotent` key answer `code` (0 clears). */
+  setShopifyIdempotencyFault(code: ShopifyIdempotencyFault, count: number): { code: string; remaining: number } {
+    this.idempotencyFault = count > 0 ? { code, remaining: count } : undefined;
+    return { code, remaining: count };
+  }
+
+  shopifyIdempotencyFault(): { code: string | null; remaining: number } {
+    return this.idempotencyFault ? { ...this.idempotencyFault } : { code: null, remaining: 0 };
+  }
+
+  /**
+   * A mutation under an `@idempotent` key, as Shopify documents it: a key seen before with other parameters answers
+   * IDEMPOTENCY_KEY_PARAMETER_MISMATCH, one whose attempt failed (userErrors) IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED,
+   * one that succeeded its stored answer without applying anything again. An injected PREVIOUS_ATTEMPT_FAILED marks a
+   * new key failed, so a retry under it is refused again, as it would be after a real failed attempt.
+   */
+  runIdempotent(key: string, params: unknown, execute: () => ShopifyOutcome): ShopifyOutcome {
+    const hash = createHash('sha1').update(JSON.stringify(params)).digest('hex');
+    const known = this.idempotencyKeys.get(key);
+    const fault = this.takeIdempotencyFault();
+    if (fault === 'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED' && !known) this.idempotencyKeys.set(key, { params: hash });
+    if (fault) return idempotencyRefusal(fault);
+    if (known) {
+      if (known.params !== hash) return idempotencyRefusal('IDEMPOTENCY_KEY_PARAMETER_MISMATCH');
+      if (!known.succeeded) return idempotencyRefusal('IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED');
+      this.counters.shopifyIdempotentReplays++;
+      return known.succeeded;
+    }
+    const outcome = execute();
+    this.idempotencyKeys.set(key, { params: hash, ...(outcome.userErrors.length === 0 ? { succeeded: outcome } : {}) });
+    return outcome;
+  }
+
+  private takeIdempotencyFault(): ShopifyIdempotencyFault | undefined {
+    const fault = this.idempotencyFault;
+    if (!fault) return undefined;
+    if (--fault.remaining === 0) this.idempotencyFault = undefined;
+    return fault.code;
+  }
+
   /** inventorySetQuantities: all rows are checked first; any userError and nothing is applied (all-or-nothing). */
-  setShopifyQuantities(rows: readonly ShopifyQuantityRow[]): { userErrors: ShopifyUserError[]; groupId?: string } {
+  setShopifyQuantities(rows: readonly ShopifyQuantityRow[]): ShopifyOutcome {
     this.counters.shopifyMutations++;
     const locations = new Set(this.shopifyLocationIds);
     const seen = new Set<string>();
@@ -352,7 +444,7 @@ export class MarketplaceState {
       seen.add(pair);
     });
     if (userErrors.length > 0) {
-      this.counters.itemFailures += new Set(userErrors.map((e) => e.field[2])).size;
+      this.counters.itemFailures += new Set(userErrors.map((e) => e.field?.[2])).size;
       return { userErrors };
     }
     const key = createHash('sha1')
@@ -390,4 +482,8 @@ export class MarketplaceState {
   private level(row: ShopifyQuantityRow): number {
     return this.levels.get(row.inventoryItemId)?.get(row.locationId) ?? 0;
   }
+}
+
+function idempotencyRefusal(code: keyof typeof IDEMPOTENCY_MESSAGES): ShopifyOutcome {
+  return { userErrors: [{ code, field: null, message: IDEMPOTENCY_MESSAGES[code] }] };
 }

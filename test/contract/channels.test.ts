@@ -1,11 +1,12 @@
 /**
  * Channel adapters against the sandbox marketplaces over real loopback HTTP: per-item verdicts, ordering, the
- * repeated-body rule, credentials, and every transport failure mapped to the one error hierarchy.
+ * repeated-body rule, batch retention, Shopify's per-version rules and idempotency keys, credentials, and every
+ * transport failure mapped to the one error hierarchy.
  */
 import axios from 'axios';
 import Fastify from 'fastify';
 import { createChannelAdapter } from '../../src/channels/registry';
-import type { BatchCheck, ChannelAdapter, ChannelItem, SendOutcome } from '../../src/channels/port';
+import type { BatchCheck, ChannelAdapter, ChannelExchange, ChannelItem, SendOutcome } from '../../src/channels/port';
 import { ConfigError } from '../../src/config';
 import {
   AuthenticationError,
@@ -13,6 +14,7 @@ import {
   NetworkError,
   RateLimitedError,
   ServerError,
+  TransientError,
 } from '../../src/http/errors';
 import { SANDBOX_MARKETPLACE_CREDENTIALS as CREDENTIALS } from '../../src/sandbox/marketplace-state';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server';
@@ -54,7 +56,6 @@ function shopify(overrides: object = {}): ChannelAdapter {
     adapter: 'shopify',
     baseURL: sandbox.urls.shopify,
     accessToken: CREDENTIALS.shopify.accessToken,
-    apiVersion: '2026-01',
     defaultLocationId: LOCATION(3),
     ...overrides,
   });
@@ -92,6 +93,37 @@ async function caught(promise: Promise<unknown>): Promise<unknown> {
 
 /** One send's identity (a batch's local id in production); a fresh one per send unless a test repeats a send. */
 const SEND = { sendKey: 'contract-test-send' };
+
+/** Trendyol's documented refusal of a repeated body, trailing "!" included. */
+const REPEAT_MESSAGE = '15 dakika boyunca aynı isteği tekrarlı olarak atamazsınız!';
+
+const stats = async () => (await control().get('marketplace/stats')).data;
+
+const sentBody = (exchange: ChannelExchange | undefined) => JSON.parse(exchange?.requestBody ?? '');
+
+/** A stand-in marketplace answering scripted responses, for answers the sandbox does not give; closed after `run`. */
+async function withFake(
+  route: { method: 'GET' | 'POST'; url: string },
+  answers: { status: number; body: unknown }[],
+  run: (baseURL: string) => Promise<void>,
+): Promise<void> {
+  const fake = Fastify();
+  fake.route({
+    ...route,
+    handler: async (_request, reply) => {
+      const answer = answers.shift();
+      if (!answer) throw new Error('the fake ran out of answers');
+      return reply.code(answer.status).send(answer.body);
+    },
+  });
+  const baseURL = await fake.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    await run(baseURL);
+    expect(answers).toEqual([]);
+  } finally {
+    await fake.close();
+  }
+}
 
 describe('trendyol adapter', () => {
   test('send -> batch id -> pending -> done with a verdict per item, quantities applied', async () => {
@@ -183,8 +215,24 @@ describe('trendyol adapter', () => {
     expect((error as RateLimitedError).retryable).toBe(true);
     expect((error as RateLimitedError).retryAfterMs).toBe(15 * 60_000);
     expect((error as RateLimitedError).status).toBe(400);
-    expect((error as RateLimitedError).serverMessage).toContain('15 dakika boyunca aynı isteği');
+    expect((error as RateLimitedError).serverMessage).toContain(REPEAT_MESSAGE);
     expect((await control().get('marketplace/stats')).data.repeatedBodyRejections).toBe(1);
+
+    // What the sandbox answers is Trendyol's documented 400 ErrorResponse carrying the documented text.
+    const { sellerId, apiKey, apiSecret } = CREDENTIALS.trendyol;
+    const raw = await axios.post(
+      `${sandbox.urls.trendyol}integration/inventory/sellers/${sellerId}/products/price-and-inventory`,
+      { items: [{ barcode: 'BC-0', quantity: 7 }] },
+      {
+        auth: { username: apiKey, password: apiSecret },
+        headers: { 'User-Agent': `${sellerId} - Stockflow` },
+        validateStatus: () => true,
+      },
+    );
+    expect(raw.status).toBe(400);
+    expect(raw.data).toEqual({
+      errors: [{ key: expect.any(String), message: REPEAT_MESSAGE, errorCode: expect.any(String) }],
+    });
 
     // A different body is fine, and so is the same body once the window has passed.
     expect((await adapter.sendUpdatedStocks([item(0, 8)], SEND)).mode).toBe('async');
@@ -204,6 +252,141 @@ describe('trendyol adapter', () => {
     await awaitDone(adapter, early);
     expect((await adapter.checkBatch(late)).state).toBe('done');
     expect((await control().get('marketplace/trendyol/quantities')).data).toEqual({ 'BC-0': 0 });
+  });
+
+  test('the repeat refusal is known by its text in any non-2xx answer, whatever its key, status or escaping', async () => {
+    const route = {
+      method: 'POST' as const,
+      url: '/integration/inventory/sellers/:sellerId/products/price-and-inventory',
+    };
+    const escaped = JSON.stringify({ message: REPEAT_MESSAGE }).replace(/[^\x20-\x7e]/g, (c) => {
+      return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    });
+    expect(escaped).not.toContain('aynı');
+    await withFake(
+      route,
+      [
+        { status: 400, body: { errors: [{ key: 'some.other.key', message: REPEAT_MESSAGE, errorCode: 'E1' }] } },
+        { status: 409, body: escaped },
+        { status: 400, body: { errors: [{ key: 'request.repeated', message: 'Geçersiz barkod', errorCode: 'E2' }] } },
+      ],
+      async (baseURL) => {
+        const adapter = trendyol({ baseURL, repeatWindowMs: 5_000 });
+        for (const status of [400, 409]) {
+          const error = await caught(adapter.sendUpdatedStocks([item(0, 1)], SEND));
+          expect(error).toBeInstanceOf(RateLimitedError);
+          expect(error).toMatchObject({ status, retryAfterMs: 5_000, retryable: true });
+        }
+        // Our old invented key with another message is no repeat refusal.
+        const other = await caught(adapter.sendUpdatedStocks([item(0, 1)], SEND));
+        expect(other).toBeInstanceOf(ClientRequestError);
+        expect(other).not.toBeInstanceOf(RateLimitedError);
+      },
+    );
+  });
+
+  test('the sandbox shows batches as documented: no batch status, flat requestItem, items IN_PROGRESS then final', async () => {
+    const adapter = trendyol();
+    await setOptions({ batchDelayMs: 200 });
+    const batchId = asyncBatchId(await adapter.sendUpdatedStocks([item(0, 5), item('X', 2)], SEND));
+    const { sellerId, apiKey, apiSecret } = CREDENTIALS.trendyol;
+    const read = () =>
+      axios.get(`${sandbox.urls.trendyol}integration/product/sellers/${sellerId}/products/batch-requests/${batchId}`, {
+        auth: { username: apiKey, password: apiSecret },
+        headers: { 'User-Agent': `${sellerId} - Stockflow` },
+      });
+    const updateRequestDate = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/);
+    const pending = (await read()).data;
+    expect(pending).not.toHaveProperty('status');
+    expect(pending).toMatchObject({
+      batchRequestId: batchId,
+      batchRequestType: 'ProductInventoryUpdate',
+      itemCount: 2,
+    });
+    expect(pending.items).toEqual([
+      { requestItem: { barcode: 'BC-0', quantity: 5, updateRequestDate }, status: 'IN_PROGRESS', failureReasons: [] },
+      { requestItem: { barcode: 'BC-X', quantity: 2, updateRequestDate }, status: 'IN_PROGRESS', failureReasons: [] },
+    ]);
+    expect((await adapter.checkBatch(batchId)).state).toBe('pending');
+
+    await awaitDone(adapter, batchId);
+    const done = (await read()).data;
+    expect(done).not.toHaveProperty('status');
+    expect(done).toMatchObject({ itemCount: 2, failedItemCount: 1 });
+    expect(done.items).toEqual([
+      { requestItem: { barcode: 'BC-0', quantity: 5, updateRequestDate }, status: 'SUCCESS', failureReasons: [] },
+      {
+        requestItem: { barcode: 'BC-X', quantity: 2, updateRequestDate },
+        status: 'FAILED',
+        failureReasons: [expect.stringContaining('BC-X')],
+      },
+    ]);
+  });
+
+  test('Trendyol’s documented sample is read as done; an item still IN_PROGRESS keeps the batch pending', async () => {
+    // The "Stock & Price Güncelleme" sample of getBatchRequestResult, verbatim apart from the id.
+    const sample = {
+      batchRequestId: 'c57e3453-sample-1746718627',
+      items: [
+        {
+          requestItem: {
+            updateRequestDate: '2025-05-08T11:37:07.950+00:00',
+            quantity: 100,
+            salePrice: 100,
+            barcode: '11111111111',
+            listPrice: 100,
+          },
+          status: 'SUCCESS',
+          failureReasons: [],
+        },
+      ],
+      creationDate: 1746704227943,
+      lastModification: 1746704227943,
+      sourceType: 'API',
+      itemCount: 1,
+      failedItemCount: 0,
+      batchRequestType: 'ProductInventoryUpdate',
+    };
+    const halfway = {
+      ...sample,
+      status: 'COMPLETED',
+      items: [...sample.items, { requestItem: { barcode: '2222', quantity: 1 }, status: 'IN_PROGRESS' }],
+    };
+    await withFake(
+      { method: 'GET', url: '/integration/product/sellers/:sellerId/products/batch-requests/:id' },
+      [
+        { status: 200, body: halfway },
+        { status: 200, body: sample },
+      ],
+      async (baseURL) => {
+        const adapter = trendyol({ baseURL });
+        expect((await adapter.checkBatch(sample.batchRequestId)).state).toBe('pending');
+        const done = await adapter.checkBatch(sample.batchRequestId);
+        expect(done).toMatchObject({ state: 'done', results: [{ remoteId: '11111111111', status: 'success' }] });
+      },
+    );
+  });
+
+  test('a batch checked after Trendyol’s retention time is expired, named with its id and the 4-hour retention', async () => {
+    await setOptions({ batchDelayMs: 0, trendyolResultRetentionMs: 150 });
+    const adapter = trendyol();
+    const batchId = asyncBatchId(await adapter.sendUpdatedStocks([item(0, 3)], SEND));
+    expect((await adapter.checkBatch(batchId)).state).toBe('done');
+    await new Promise((r) => setTimeout(r, 250));
+
+    const check = await adapter.checkBatch(batchId);
+    if (check.state !== 'expired') throw new Error(`expected expired, got ${JSON.stringify(check)}`);
+    expect(check.reason).toContain(batchId);
+    expect(check.reason).toContain('4 hours');
+    expect(check.exchanges).toHaveLength(1);
+    expect(check.exchanges[0]).toMatchObject({ method: 'GET', status: 404 });
+    expect(JSON.parse(check.exchanges[0]?.responseBody ?? '')).toEqual({
+      errors: [{ key: expect.any(String), message: expect.stringContaining(batchId), errorCode: expect.any(String) }],
+    });
+    // The items were applied all the same; only their result is gone. An id never issued reads the same.
+    expect((await control().get('marketplace/trendyol/quantities')).data).toEqual({ 'BC-0': 3 });
+    const unknown = await trendyol().checkBatch('never-issued');
+    expect(unknown).toMatchObject({ state: 'expired', reason: expect.stringContaining('never-issued') });
   });
 
   test('wrong credentials -> AuthenticationError 401; a User-Agent not naming the seller -> 403', async () => {
@@ -302,7 +485,10 @@ describe('shopify adapter', () => {
         { remoteId: row(1, 0).remoteId, sku: 'SKU-1', warehouseCode: LOCATION(3), status: 'success' },
       ],
     });
+    // The registry's default API version is the newest stable one.
+    expect(outcome.exchanges[0]?.url).toBe(`${sandbox.urls.shopify}admin/api/2026-10/graphql.json`);
     const sent = JSON.parse(outcome.exchanges[0]?.requestBody ?? '');
+    expect(sent.query).toContain('inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey)');
     expect(sent.variables.input).toMatchObject({ name: 'available', reason: 'correction' });
     expect(sent.variables.input.quantities[2]).toEqual({
       inventoryItemId: row(1, 0).remoteId,
@@ -348,9 +534,33 @@ describe('shopify adapter', () => {
   test('before API 2026-01 the compare check is skipped with ignoreCompareQuantity instead of changeFromQuantity', async () => {
     const outcome = await shopify({ apiVersion: '2025-10' }).sendUpdatedStocks([row(0, 2, 1)], SEND);
     expect(outcome.exchanges[0]?.url).toBe(`${sandbox.urls.shopify}admin/api/2025-10/graphql.json`);
-    const input = JSON.parse(outcome.exchanges[0]?.requestBody ?? '').variables.input;
-    expect(input.ignoreCompareQuantity).toBe(true);
-    expect(input.quantities).toEqual([{ inventoryItemId: row(0, 0).remoteId, locationId: LOCATION(1), quantity: 2 }]);
+    const { query, variables } = sentBody(outcome.exchanges[0]);
+    expect(query).not.toContain('@idempotent');
+    expect(variables.input.ignoreCompareQuantity).toBe(true);
+    expect(variables.input.quantities).toEqual([
+      { inventoryItemId: row(0, 0).remoteId, locationId: LOCATION(1), quantity: 2 },
+    ]);
+    expect(outcome).toMatchObject({ mode: 'sync', results: [{ sku: 'SKU-0', status: 'success' }] });
+    expect((await control().get('marketplace/shopify/quantities')).data).toEqual({
+      [row(0, 0).remoteId]: { [LOCATION(1)]: 2 },
+    });
+  });
+
+  test('API 2026-01: changeFromQuantity null on every row, no directive, no compare fields', async () => {
+    const outcome = await shopify({ apiVersion: '2026-01' }).sendUpdatedStocks([row(0, 2, 1), row(1, 3, 2)], SEND);
+    expect(outcome.exchanges[0]?.url).toBe(`${sandbox.urls.shopify}admin/api/2026-01/graphql.json`);
+    const { query, variables } = sentBody(outcome.exchanges[0]);
+    expect(query).not.toContain('@idempotent');
+    expect(variables).not.toHaveProperty('idempotencyKey');
+    expect(variables.input).not.toHaveProperty('ignoreCompareQuantity');
+    expect(variables.input.quantities).toEqual([
+      { inventoryItemId: row(0, 0).remoteId, locationId: LOCATION(1), quantity: 2, changeFromQuantity: null },
+      { inventoryItemId: row(1, 0).remoteId, locationId: LOCATION(2), quantity: 3, changeFromQuantity: null },
+    ]);
+    expect((await control().get('marketplace/shopify/quantities')).data).toEqual({
+      [row(0, 0).remoteId]: { [LOCATION(1)]: 2 },
+      [row(1, 0).remoteId]: { [LOCATION(2)]: 3 },
+    });
   });
 
   test('rows still rejected on the resend, or by a call-level userError, fail as "not applied"', async () => {
@@ -386,6 +596,277 @@ describe('shopify adapter', () => {
     } finally {
       await fake.close();
     }
+  });
+
+  test('API 2026-04: @idempotent on the field and changeFromQuantity on every row; a retry of the same rows is replayed', async () => {
+    const adapter = shopify({ apiVersion: '2026-04' });
+    const rows = [row(0, 5, 1), row(1, 6, 2)];
+    const first = await adapter.sendUpdatedStocks(rows, SEND);
+    expect(first.exchanges[0]?.url).toBe(`${sandbox.urls.shopify}admin/api/2026-04/graphql.json`);
+    const { query, variables } = sentBody(first.exchanges[0]);
+    expect(query).toMatch(/\$idempotencyKey: String!/);
+    expect(query).toContain('inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {');
+    expect(variables.idempotencyKey).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(variables.input).not.toHaveProperty('ignoreCompareQuantity');
+    expect(variables.input.quantities).toEqual([
+      { inventoryItemId: row(0, 0).remoteId, locationId: LOCATION(1), quantity: 5, changeFromQuantity: null },
+      { inventoryItemId: row(1, 0).remoteId, locationId: LOCATION(2), quantity: 6, changeFromQuantity: null },
+    ]);
+
+    // A Temporal retry of the same page: same key, Shopify answers the stored outcome and applies nothing again.
+    const retry = await adapter.sendUpdatedStocks(rows, SEND);
+    expect(sentBody(retry.exchanges[0]).variables.idempotencyKey).toBe(variables.idempotencyKey);
+    expect(retry).toEqual({ ...first, exchanges: [expect.objectContaining({ status: 200 })] });
+    expect(await stats()).toMatchObject({
+      shopifyMutations: 1,
+      shopifyIdempotentReplays: 1,
+      shopifyMutationsAppliedAgain: 0,
+    });
+
+    // Another send of the same rows (a later page) gets another key and is applied, which the counter shows.
+    const later = await adapter.sendUpdatedStocks(rows, { sendKey: 'another-send' });
+    expect(sentBody(later.exchanges[0]).variables.idempotencyKey).not.toBe(variables.idempotencyKey);
+    expect(await stats()).toMatchObject({ shopifyMutations: 2, shopifyMutationsAppliedAgain: 1 });
+  });
+
+  test('the resend of the remaining rows after userErrors carries a new key; retrying the whole send applies nothing twice', async () => {
+    const adapter = shopify({ apiVersion: '2026-04' });
+    const unknownItem = { sku: 'SKU-X', remoteId: 'gid://shopify/InventoryItem/999', quantity: 1 };
+    const rows = [row(0, 3, 1), unknownItem, row(2, 6, 2)];
+    const first = await adapter.sendUpdatedStocks(rows, SEND);
+    const keys = first.exchanges.map((e) => sentBody(e).variables.idempotencyKey);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys).size).toBe(2);
+    if (first.mode !== 'sync') throw new Error('expected sync');
+    expect(first.results.map((r) => [r.sku, r.status])).toEqual([
+      ['SKU-0', 'success'],
+      ['SKU-X', 'failed'],
+      ['SKU-2', 'success'],
+    ]);
+
+    // The whole send again (its activity retried): the first key's attempt failed, so Shopify asks for a new key
+    // (the next generation, derived deterministically); the resend's key is replayed.
+    const again = await adapter.sendUpdatedStocks(rows, SEND);
+    const againKeys = again.exchanges.map((e) => sentBody(e).variables.idempotencyKey);
+    expect(againKeys).toHaveLength(3);
+    expect(againKeys[0]).toBe(keys[0]);
+    expect(againKeys[1]).not.toBe(keys[0]);
+    expect(againKeys[2]).toBe(keys[1]);
+    expect(JSON.parse(again.exchanges[0]?.responseBody ?? '').data.inventorySetQuantities.userErrors).toEqual([
+      expect.objectContaining({ code: 'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED' }),
+    ]);
+    expect(again).toEqual({ ...first, exchanges: expect.any(Array) });
+    expect(await stats()).toMatchObject({ shopifyIdempotentReplays: 1, shopifyMutationsAppliedAgain: 0 });
+    expect((await control().get('marketplace/shopify/quantities')).data).toEqual({
+      [row(0, 0).remoteId]: { [LOCATION(1)]: 3 },
+      [row(2, 0).remoteId]: { [LOCATION(2)]: 6 },
+    });
+  });
+
+  test('IDEMPOTENCY_CONCURRENT_REQUEST -> a retryable TransientError; the retry under the same key applies once', async () => {
+    const adapter = shopify({ apiVersion: '2026-10' });
+    await control().put('marketplace/shopify/idempotency-fault', { code: 'IDEMPOTENCY_CONCURRENT_REQUEST', count: 1 });
+    const error = await caught(adapter.sendUpdatedStocks([row(0, 4, 1)], SEND));
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error).toMatchObject({ retryable: true, type: 'TransientError' });
+    expect((error as TransientError).serverMessage).toContain('IDEMPOTENCY_CONCURRENT_REQUEST');
+    expect((await control().get('marketplace/shopify/quantities')).data).toEqual({});
+    expect((await control().get('marketplace/shopify/idempotency-fault')).data).toEqual({ code: null, remaining: 0 });
+
+    const retry = await adapter.sendUpdatedStocks([row(0, 4, 1)], SEND);
+    expect(retry).toMatchObject({ results: [{ sku: 'SKU-0', status: 'success' }] });
+    expect((await control().get('marketplace/shopify/quantities')).data).toEqual({
+      [row(0, 0).remoteId]: { [LOCATION(1)]: 4 },
+    });
+    expect(await stats()).toMatchObject({ shopifyMutations: 1, shopifyMutationsAppliedAgain: 0 });
+  });
+
+  test('IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED -> the call is retried at once under a new, deterministic key', async () => {
+    const adapter = shopify({ apiVersion: '2026-10' });
+    await control().put('marketplace/shopify/idempotency-fault', {
+      code: 'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED',
+      count: 1,
+    });
+    const outcome = await adapter.sendUpdatedStocks([row(0, 8, 1)], SEND);
+    expect(outcome).toMatchObject({ mode: 'sync', results: [{ sku: 'SKU-0', status: 'success' }] });
+    const keys = outcome.exchanges.map((e) => sentBody(e).variables.idempotencyKey);
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).not.toBe(keys[0]);
+    expect((await control().get('marketplace/shopify/quantities')).data).toEqual({
+      [row(0, 0).remoteId]: { [LOCATION(1)]: 8 },
+    });
+
+    // A retry derives the same two keys: the failed one is refused again, the second replayed.
+    const retry = await adapter.sendUpdatedStocks([row(0, 8, 1)], SEND);
+    expect(retry.exchanges.map((e) => sentBody(e).variables.idempotencyKey)).toEqual(keys);
+    expect(await stats()).toMatchObject({
+      shopifyMutations: 1,
+      shopifyIdempotentReplays: 1,
+      shopifyMutationsAppliedAgain: 0,
+    });
+  });
+
+  test('a key refused twice as failed, or reused with other parameters (a bug), fails the rows clearly', async () => {
+    const refusal = (code: string) => ({
+      status: 200,
+      body: { data: { inventorySetQuantities: { userErrors: [{ code, field: null, message: `${code} text` }] } } },
+    });
+    await withFake(
+      { method: 'POST', url: '/admin/api/:version/graphql.json' },
+      [
+        refusal('IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED'),
+        refusal('IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED'),
+        refusal('IDEMPOTENCY_KEY_PARAMETER_MISMATCH'),
+      ],
+      async (baseURL) => {
+        const adapter = shopify({ baseURL });
+        const failedTwice = await adapter.sendUpdatedStocks([row(0, 1, 1), row(1, 1, 1)], SEND);
+        if (failedTwice.mode !== 'sync') throw new Error('expected sync');
+        // At most one new key per call.
+        expect(failedTwice.exchanges).toHaveLength(2);
+        expect(failedTwice.results.map((r) => [r.sku, r.status, r.message])).toEqual([
+          [
+            'SKU-0',
+            'failed',
+            'not applied: IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED: IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED text',
+          ],
+          [
+            'SKU-1',
+            'failed',
+            'not applied: IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED: IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED text',
+          ],
+        ]);
+
+        const mismatch = await adapter.sendUpdatedStocks([row(0, 1, 1)], SEND);
+        if (mismatch.mode !== 'sync') throw new Error('expected sync');
+        expect(mismatch.exchanges).toHaveLength(1);
+        expect(mismatch.results).toEqual([
+          expect.objectContaining({
+            sku: 'SKU-0',
+            status: 'failed',
+            message: expect.stringMatching(/^not applied: IDEMPOTENCY_KEY_PARAMETER_MISMATCH: .*a bug/),
+          }),
+        ]);
+      },
+    );
+  });
+
+  test('the sandbox refuses, from 2026-04, what the real API refuses: no directive, no changeFromQuantity, compare fields', async () => {
+    const quantity = { inventoryItemId: row(0, 0).remoteId, locationId: LOCATION(1), quantity: 4 };
+    const input = (rows: object[], extra: object = {}) => ({
+      name: 'available',
+      reason: 'correction',
+      ...extra,
+      quantities: rows,
+    });
+    const plain =
+      'mutation M($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) { userErrors { code field message } } }';
+    const keyed =
+      'mutation M($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) { inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) { inventoryAdjustmentGroup { id } userErrors { code field message } } }';
+    const post = async (version: string, query: string, variables: object) =>
+      (
+        await axios.post(
+          `${sandbox.urls.shopify}admin/api/${version}/graphql.json`,
+          { query, variables },
+          { headers: { 'X-Shopify-Access-Token': CREDENTIALS.shopify.accessToken } },
+        )
+      ).data;
+
+    const noDirective = await post('2026-04', plain, { input: input([{ ...quantity, changeFromQuantity: null }]) });
+    expect(noDirective.data).toEqual({ inventorySetQuantities: null });
+    expect(noDirective.errors).toEqual([
+      {
+        message: 'The @idempotent directive is required for this mutation but was not provided.',
+        path: ['inventorySetQuantities'],
+        extensions: { code: 'BAD_REQUEST' },
+      },
+    ]);
+
+    const noChangeFrom = await post('2026-10', keyed, { input: input([quantity]), idempotencyKey: 'k-1' });
+    expect(noChangeFrom.data).toEqual({ inventorySetQuantities: null });
+    expect(noChangeFrom.errors).toEqual([
+      expect.objectContaining({
+        message: 'InventoryQuantityInput must include the following argument: changeFromQuantity',
+        extensions: { code: 'INVALID_FIELD_ARGUMENTS' },
+      }),
+    ]);
+
+    const ignoreCompare = await post('2026-04', keyed, {
+      input: input([{ ...quantity, changeFromQuantity: null }], { ignoreCompareQuantity: true }),
+      idempotencyKey: 'k-2',
+    });
+    expect(ignoreCompare.errors).toEqual([
+      {
+        message:
+          'Variable $input of type InventorySetQuantitiesInput! was provided invalid value for ignoreCompareQuantity (Field is not defined on InventorySetQuantitiesInput)',
+        extensions: { code: 'INVALID_VARIABLE' },
+      },
+    ]);
+    const compare = await post('2026-04', keyed, {
+      input: input([{ ...quantity, changeFromQuantity: null, compareQuantity: 0 }]),
+      idempotencyKey: 'k-3',
+    });
+    expect(compare.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringContaining(
+          'invalid value for quantities.0.compareQuantity (Field is not defined on InventoryQuantityInput)',
+        ),
+        extensions: { code: 'INVALID_VARIABLE' },
+      }),
+    ]);
+    expect((await control().get('marketplace/shopify/quantities')).data).toEqual({});
+    expect((await stats()).shopifyMutations).toBe(0);
+
+    // The same key with other parameters: a userError, nothing applied.
+    const ok = await post('2026-04', keyed, {
+      input: input([{ ...quantity, changeFromQuantity: null }]),
+      idempotencyKey: 'k-4',
+    });
+    expect(ok.data.inventorySetQuantities).toMatchObject({
+      inventoryAdjustmentGroup: { id: expect.any(String) },
+      userErrors: [],
+    });
+    const mismatch = await post('2026-04', keyed, {
+      input: input([{ ...quantity, quantity: 5, changeFromQuantity: null }]),
+      idempotencyKey: 'k-4',
+    });
+    expect(mismatch.data.inventorySetQuantities).toEqual({
+      inventoryAdjustmentGroup: null,
+      userErrors: [
+        {
+          code: 'IDEMPOTENCY_KEY_PARAMETER_MISMATCH',
+          field: null,
+          message: 'The same idempotency key cannot be used with different operation parameters.',
+        },
+      ],
+    });
+    expect((await control().get('marketplace/shopify/quantities')).data).toEqual({
+      [quantity.inventoryItemId]: { [LOCATION(1)]: 4 },
+    });
+
+    // Before 2026-04 the directive is optional.
+    const older = await post('2026-01', plain, {
+      input: input([{ ...quantity, quantity: 6, changeFromQuantity: null }]),
+    });
+    expect(older.data.inventorySetQuantities.userErrors).toEqual([]);
+    expect((await control().get('marketplace/shopify/quantities')).data).toEqual({
+      [quantity.inventoryItemId]: { [LOCATION(1)]: 6 },
+    });
+  });
+
+  test('the idempotency fault control is bounded', async () => {
+    const put = (body: object) =>
+      control().put('marketplace/shopify/idempotency-fault', body, { validateStatus: () => true });
+    const tooMany = await put({ code: 'IDEMPOTENCY_CONCURRENT_REQUEST', count: 1_001 });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.data).toEqual({ count: ['at most 1000 mutations at a time'] });
+    expect((await put({ code: 'SOMETHING_ELSE', count: 1 })).status).toBe(400);
+    expect((await put({ code: 'IDEMPOTENCY_CONCURRENT_REQUEST', count: 3 })).data).toEqual({
+      code: 'IDEMPOTENCY_CONCURRENT_REQUEST',
+      remaining: 3,
+    });
+    expect((await put({ code: 'IDEMPOTENCY_CONCURRENT_REQUEST', count: 0 })).data.remaining).toBe(0);
+    expect((await control().get('marketplace/shopify/idempotency-fault')).data).toEqual({ code: null, remaining: 0 });
   });
 
   test('a warehouse code that is no location gid is refused locally', async () => {

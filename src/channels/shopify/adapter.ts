@@ -3,8 +3,14 @@
  * location). The mutation is treated as all-or-nothing: Shopify's payload has one adjustment group and the docs
  * promise no partial application, so after any userError nothing may have been applied. To give Omnitron a truthful
  * per-item answer, rows named in userErrors fail with Shopify's message and the other rows are sent once more
- * without them (at most {@link MAX_CALLS} calls a send); rows still unapplied after that fail as "not applied".
+ * without them (at most {@link MAX_CALLS} row sets a send); rows still unapplied after that fail as "not applied".
+ *
+ * Each API version gets its own inventory rules: from 2026-04 every call carries `@idempotent` with a key derived
+ * from the send's identity and the call's rows (a Temporal retry of the same rows reuses it, so Shopify answers the
+ * first outcome instead of applying twice) and `changeFromQuantity: null` on every row; 2026-01 sends only the latter;
+ * older versions skip the compare check with `ignoreCompareQuantity`.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { createHttpClient } from '../../http/client';
 import {
@@ -13,6 +19,7 @@ import {
   parseResponse,
   RateLimitedError,
   ServerError,
+  TransientError,
 } from '../../http/errors';
 import { BaseChannelAdapter, callJson, failedResult } from '../base';
 import type {
@@ -25,6 +32,9 @@ import type {
   SendOutcome,
 } from '../port';
 
+/** The newest stable Admin API release as of 2026-12 (2027-01 is a release candidate); the default of a channel. */
+export const SHOPIFY_DEFAULT_API_VERSION = '2026-10';
+
 export const SHOPIFY_DEFAULT_LIMITS: ChannelLimits = {
   // Shopify caps every GraphQL input array at 250 elements (MAX_INPUT_SIZE_EXCEEDED above that).
   itemsPerRequest: 250,
@@ -34,13 +44,23 @@ export const SHOPIFY_DEFAULT_LIMITS: ChannelLimits = {
   maxQuantity: 1_000_000_000,
 };
 
-/** The first call plus one resend without the rows Shopify named. */
+/** The first row set plus one resend without the rows Shopify named. */
 const MAX_CALLS = 2;
+
+/** From this release `changeFromQuantity` exists (null skips the compare-and-swap check). */
+const CHANGE_FROM_QUANTITY_SINCE = '2026-01';
+/** From this release `@idempotent` and `changeFromQuantity` are mandatory and the compare fields are gone. */
+const IDEMPOTENT_SINCE = '2026-04';
+/**
+ * A key whose earlier attempt failed is replaced by the next generation's at once, at most this often a call (a
+ * second refusal fails the rows: something other than our own earlier attempt is wrong).
+ */
+const MAX_KEY_GENERATION = 1;
 
 export interface ShopifyAdapterOptions {
   baseURL: string;
   accessToken: string;
-  /** e.g. "2026-01"; from 2026-01 on, compare-and-swap is skipped per row with changeFromQuantity: null. */
+  /** e.g. "2026-10" ({@link SHOPIFY_DEFAULT_API_VERSION} through the registry); decides the payload's rules. */
   apiVersion: string;
   /** Location for items without a warehouse code (the main stock list); without it such items are refused. */
   defaultLocationId?: string;
@@ -48,11 +68,18 @@ export interface ShopifyAdapterOptions {
   timeoutMs?: number;
 }
 
-const MUTATION = `mutation StockflowSetQuantities($input: InventorySetQuantitiesInput!) {
-  inventorySetQuantities(input: $input) {
+const SELECTION = `{
     inventoryAdjustmentGroup { id }
     userErrors { code field message }
-  }
+  }`;
+
+const MUTATION = `mutation StockflowSetQuantities($input: InventorySetQuantitiesInput!) {
+  inventorySetQuantities(input: $input) ${SELECTION}
+}`;
+
+/** Shopify places the directive on the mutation field, after its arguments. */
+const IDEMPOTENT_MUTATION = `mutation StockflowSetQuantities($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) ${SELECTION}
 }`;
 
 const LOCATION_GID = /^gid:\/\/shopify\/Location\/\d+$/;
@@ -124,15 +151,14 @@ export class ShopifyAdapter extends BaseChannelAdapter {
   protected async send(
     items: readonly ChannelItem[],
     refused: ItemResult[],
-    _context: SendContext,
+    context: SendContext,
   ): Promise<SendOutcome> {
     const exchanges: ChannelExchange[] = [];
     // refusal() let through only items with a location.
     const rows: Row[] = items.map((item) => ({ item, locationId: this.locationOf(item) ?? '' }));
     let pending = rows;
     for (let call = 1; pending.length > 0; call++) {
-      const { userErrors, exchange } = await this.setQuantities(pending);
-      exchanges.push(exchange);
+      const userErrors = await this.setRows(pending, context, exchanges);
       if (userErrors.length === 0) {
         for (const row of pending) row.result = succeeded(row);
         break;
@@ -154,25 +180,59 @@ export class ShopifyAdapter extends BaseChannelAdapter {
     return { mode: 'sync', results: [...refused, ...rows.map((row) => row.result!)], exchanges };
   }
 
-  private async setQuantities(rows: readonly Row[]): Promise<{ userErrors: UserError[]; exchange: ChannelExchange }> {
-    const casByRow = this.options.apiVersion >= '2026-01';
+  /**
+   * One row set, under its idempotency key where the version takes one. IDEMPOTENCY_CONCURRENT_REQUEST (the same
+   * call is still running at Shopify, e.g. after our timeout) is thrown as retryable; IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED
+   * is answered by the next generation's key at once. Other userErrors go back to the caller.
+   */
+  private async setRows(
+    rows: readonly Row[],
+    context: SendContext,
+    exchanges: ChannelExchange[],
+  ): Promise<UserError[]> {
+    for (let generation = 0; ; generation++) {
+      const { userErrors, exchange } = await this.setQuantities(rows, context, generation);
+      exchanges.push(exchange);
+      const concurrent = userErrors.filter((e) => e.code === 'IDEMPOTENCY_CONCURRENT_REQUEST');
+      if (concurrent.length > 0) {
+        throw new TransientError({ ...this.details(exchange), serverMessage: concurrent.map(describe).join('; ') });
+      }
+      const previousFailed = userErrors.some((e) => e.code === 'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED');
+      if (!previousFailed || generation === MAX_KEY_GENERATION) return userErrors;
+    }
+  }
+
+  private async setQuantities(
+    rows: readonly Row[],
+    context: SendContext,
+    generation: number,
+  ): Promise<{ userErrors: UserError[]; exchange: ChannelExchange }> {
+    const version = this.options.apiVersion;
+    const idempotent = version >= IDEMPOTENT_SINCE;
+    const changeFrom = version >= CHANGE_FROM_QUANTITY_SINCE;
     const input = {
       name: 'available',
       reason: 'correction',
       referenceDocumentUri: 'gid://stockflow/StockSync/omnitron',
-      ...(casByRow ? {} : { ignoreCompareQuantity: true }),
+      ...(changeFrom ? {} : { ignoreCompareQuantity: true }),
       quantities: rows.map((row) => ({
         inventoryItemId: row.item.remoteId,
         locationId: row.locationId,
         quantity: row.item.quantity,
-        // Omnitron is the source of truth for these quantities: no compare-and-swap.
-        ...(casByRow ? { changeFromQuantity: null } : {}),
+        // Omnitron is the source of truth for these quantities: null opts out of compare-and-swap (an absolute set).
+        ...(changeFrom ? { changeFromQuantity: null } : {}),
       })),
     };
+    const body = idempotent
+      ? {
+          query: IDEMPOTENT_MUTATION,
+          variables: { input, idempotencyKey: idempotencyKey(context.sendKey, rows, generation) },
+        }
+      : { query: MUTATION, variables: { input } };
     const { data, exchange } = await callJson(this.http, {
       method: 'POST',
       path: this.path,
-      body: { query: MUTATION, variables: { input } },
+      body,
       what: 'shopify inventorySetQuantities',
     });
     const response = parseResponse(graphqlResponse, data, 'shopify inventorySetQuantities');
@@ -182,14 +242,15 @@ export class ShopifyAdapter extends BaseChannelAdapter {
     return { userErrors: payload.userErrors, exchange };
   }
 
+  private details(exchange: ChannelExchange): HttpErrorDetails {
+    return { api: 'shopify', method: 'POST', path: new URL(exchange.url).pathname, status: exchange.status };
+  }
+
   /** GraphQL answers 200 with top-level errors; THROTTLED is a rate limit, the rest a rejected or failed request. */
   private topLevelError(response: GraphqlResponse, exchange: ChannelExchange) {
     const errors = response.errors ?? [];
     const details: HttpErrorDetails = {
-      api: 'shopify',
-      method: 'POST',
-      path: new URL(exchange.url).pathname,
-      status: exchange.status,
+      ...this.details(exchange),
       serverMessage: errors.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`).join('; '),
     };
     const codes = new Set(errors.map((e) => e.extensions?.code));
@@ -214,11 +275,38 @@ function attributeErrors(userErrors: UserError[], rowCount: number) {
   for (const error of userErrors) {
     const [input, quantities, index] = error.field ?? [];
     const row = input === 'input' && quantities === 'quantities' ? Number(index) : NaN;
-    const message = error.code ? `${error.code}: ${error.message}` : error.message;
+    const message = describe(error);
     if (Number.isInteger(row) && row >= 0 && row < rowCount) byRow.set(row, [...(byRow.get(row) ?? []), message]);
     else general.push(message);
   }
   return { byRow, general };
+}
+
+/** Keys are derived from the call's rows, so one key with other parameters can only be a stockflow bug: say so. */
+function describe(error: UserError): string {
+  const text = error.code ? `${error.code}: ${error.message}` : error.message;
+  return error.code === 'IDEMPOTENCY_KEY_PARAMETER_MISMATCH'
+    ? `${text} (stockflow derived one idempotency key for different rows: a bug, please report it)`
+    : text;
+}
+
+/**
+ * The call's idempotency key: sha256 over the send's identity, the rows (item, location, quantity) and, past the
+ * first, the key generation, as an RFC 9562 version-8 UUID (Shopify recommends UUIDs). Deterministic, so every retry
+ * of the same rows of the same send carries the same key, and a resend of fewer rows a new one.
+ */
+function idempotencyKey(sendKey: string, rows: readonly Row[], generation: number): string {
+  const material = [
+    'stockflow/inventorySetQuantities',
+    sendKey,
+    rows.map((row) => [row.item.remoteId, row.locationId, row.item.quantity]),
+    ...(generation > 0 ? [generation] : []),
+  ];
+  const bytes = createHash('sha256').update(JSON.stringify(material)).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function withLocation(row: Row): ChannelItem {

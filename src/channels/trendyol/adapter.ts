@@ -1,11 +1,12 @@
 /**
  * Trendyol: asynchronous. `price-and-inventory` accepts up to 1,000 items and answers a batchRequestId; the batch
- * result lists every request item with SUCCESS/FAILED and its failure reasons (kept 4 h by Trendyol). Trendyol's
- * docs say that for stock/price batches the batch status may be missing, so completion is judged by the items.
+ * result lists every request item with its status and failure reasons, kept 4 hours by Trendyol. For stock/price
+ * batches Trendyol returns no batch-level status ("item bazlı status alanlarını kontrol etmeniz gerekmektedir"), so
+ * completion is judged by the items.
  */
 import { z } from 'zod';
 import { createHttpClient } from '../../http/client';
-import { ClientRequestError, RateLimitedError, parseResponse } from '../../http/errors';
+import { HttpError, RateLimitedError, parseResponse } from '../../http/errors';
 import { BaseChannelAdapter, callJson } from '../base';
 import type { BatchCheck, ChannelItem, ChannelLimits, ItemResult, SendOutcome } from '../port';
 
@@ -29,12 +30,19 @@ export interface TrendyolAdapterOptions {
   repeatWindowMs?: number;
 }
 
-/** Trendyol's answer to the same request body within its repeat window. */
-const REPEATED_REQUEST = /request\.repeated/;
+/**
+ * Trendyol's documented words for a repeated body. Its status and body shape are undocumented (most plausibly a 400
+ * `errors[].message`), so the text is looked for in any non-2xx answer, never a key.
+ */
+const REPEATED_REQUEST_TEXT = '15 dakika boyunca aynı isteği tekrarlı olarak atamazsınız';
 const TRENDYOL_REPEAT_WINDOW_MS = 15 * 60_000;
 
 const submitted = z.object({ batchRequestId: z.string().min(1) });
 
+/**
+ * The documented BatchRequestResult, read tolerantly: stock batches carry no top-level status, requestItem is flat
+ * ({barcode, quantity, salePrice, listPrice, updateRequestDate}); only what the verdict needs is required.
+ */
 const batchResult = z.object({
   status: z.string().optional(),
   items: z
@@ -45,7 +53,7 @@ const batchResult = z.object({
         failureReasons: z.array(z.string()).nullish(),
       }),
     )
-    .default([]),
+    .nullish(),
 });
 
 const FINAL_ITEM_STATUSES = new Set(['SUCCESS', 'FAILED']);
@@ -80,7 +88,7 @@ export class TrendyolAdapter extends BaseChannelAdapter {
       body: { items: items.map(toRequestItem) },
       what: 'trendyol price-and-inventory',
     }).catch((err: unknown) => {
-      if (err instanceof ClientRequestError && REPEATED_REQUEST.test(err.serverMessage ?? '')) {
+      if (err instanceof HttpError && err.status !== undefined && isRepeatRefusal(err.serverMessage)) {
         throw new RateLimitedError(
           { api: err.api, method: err.method, path: err.path, status: err.status, serverMessage: err.serverMessage },
           this.repeatWindowMs,
@@ -92,16 +100,29 @@ export class TrendyolAdapter extends BaseChannelAdapter {
     return { mode: 'async', remoteBatchId: batchRequestId, rejected: refused, exchanges: [exchange] };
   }
 
+  /**
+   * What Trendyol answers for a batch id it no longer keeps is undocumented; a 404 is read as exactly that (the
+   * batch can never be finished), anything else non-2xx is thrown as usual.
+   */
   async checkBatch(remoteBatchId: string): Promise<BatchCheck> {
     const { data, exchange } = await callJson(this.http, {
       method: 'GET',
       path: `integration/product/sellers/${this.sellerPath}/products/batch-requests/${encodeURIComponent(remoteBatchId)}`,
       what: 'trendyol batch-requests',
+      answered: [404],
     });
+    if (exchange.status === 404) {
+      const reason =
+        `Trendyol no longer knows batch ${remoteBatchId} (404): it keeps batch results for 4 hours, ` +
+        'so the items of this batch can never be confirmed';
+      return { state: 'expired', reason, exchanges: [exchange] };
+    }
     const batch = parseResponse(batchResult, data, 'trendyol batch-requests');
-    const itemsFinal = batch.items.length > 0 && batch.items.every((i) => FINAL_ITEM_STATUSES.has(i.status));
-    if (!itemsFinal && batch.status !== 'COMPLETED') return { state: 'pending', exchanges: [exchange] };
-    const results = batch.items.map((item): ItemResult => {
+    const items = batch.items ?? [];
+    const inProgress = items.some((i) => i.status === 'IN_PROGRESS');
+    const itemsFinal = items.length > 0 && items.every((i) => FINAL_ITEM_STATUSES.has(i.status));
+    if (inProgress || (!itemsFinal && batch.status !== 'COMPLETED')) return { state: 'pending', exchanges: [exchange] };
+    const results = items.map((item): ItemResult => {
       if (item.status === 'SUCCESS') return { remoteId: item.requestItem.barcode, status: 'success' };
       const reasons = item.failureReasons?.join('; ');
       return { remoteId: item.requestItem.barcode, status: 'failed', message: reasons || `item status ${item.status}` };
@@ -110,7 +131,19 @@ export class TrendyolAdapter extends BaseChannelAdapter {
   }
 }
 
-/** Omnitron gives one price; Trendyol refuses a listPrice below salePrice, so both carry it (no strike-through). */
+/** Matches the text whether the body carried it literally or JSON-escaped (`\u0131`), and in any Unicode form. */
+function isRepeatRefusal(serverMessage: string | undefined): boolean {
+  if (!serverMessage) return false;
+  const text = serverMessage.replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) =>
+    String.fromCharCode(parseInt(hex, 16)),
+  );
+  return text.normalize('NFC').includes(REPEATED_REQUEST_TEXT);
+}
+
+/**
+ * Trendyol requires only `barcode`; `quantity` is what we set. Omnitron gives one price; Trendyol refuses a listPrice
+ * below salePrice, so both carry it (no strike-through).
+ */
 function toRequestItem(item: ChannelItem) {
   return {
     barcode: item.remoteId,
