@@ -4,22 +4,11 @@
  * page at once (the run goes on with the next one).
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { ClientRequestError, RateLimitedError, StockflowError } from '../src/http/errors';
-
-/** Omnitron lets one batch per channel and content type sit in `commit`; another flow of the channel holds it. */
-const COMMIT_CONFLICT = /already in commit|is in batch request/i;
+import type { Duration } from '@temporalio/common';
+import { RateLimitedError, StockflowError } from '../src/http/errors';
 
 export function toActivityFailure(err: unknown): unknown {
   if (err instanceof ApplicationFailure || !(err instanceof StockflowError)) return err;
-  if (err instanceof ClientRequestError && err.status === 400 && COMMIT_CONFLICT.test(err.serverMessage ?? '')) {
-    // A conflict with a concurrent flow of the same channel is transient: wait for its commit to move on.
-    return ApplicationFailure.create({
-      type: 'BatchCommitConflict',
-      message: err.message,
-      nonRetryable: false,
-      nextRetryDelay: '2 seconds',
-    });
-  }
   return ApplicationFailure.create({
     type: err.type,
     message: err.message,
@@ -63,4 +52,9 @@ export async function activityStep<T>(
 /** A failure no retry can mend (missing configuration, bad input): the workflow sees it at once. */
 export function permanent(type: string, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+/** A condition that passes in moments (another flow's commit of the channel): retried after `delay`. */
+export function retryLater(type: string, message: string, delay: Duration = '2 seconds'): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: false, nextRetryDelay: delay });
 }

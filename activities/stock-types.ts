@@ -25,6 +25,15 @@ export interface PlanFlowInput {
   /** `main`: the catalogue's stock list; `extra`: each mapped (stock list, warehouse code). */
   source: 'main' | 'extra';
   isSync?: boolean;
+  /** A batch of the channel left in `commit` this long (ms) by someone else is failed (absent: 30 minutes). */
+  staleCommitAfterMs?: number;
+}
+
+/** A batch of the channel that someone else left in `commit`, which Omnitron's one-batch-in-commit rule waits for. */
+export interface CommitBlocker {
+  batchPk: number;
+  /** When it was last touched (its `modified_date`), if Omnitron said. */
+  since: string | null;
 }
 
 export interface BatchRef {
@@ -39,6 +48,8 @@ export interface CommitPageInput extends BatchRef {
   addProductObjects: boolean;
   addPrice: boolean;
   isSuccessLog: boolean;
+  /** See {@link PlanFlowInput.staleCommitAfterMs}. */
+  staleCommitAfterMs?: number;
 }
 
 export interface CommitPageResult {
@@ -55,6 +66,11 @@ export interface CommitPageResult {
   remaining?: number;
   /** Whether the batch is already finished (an empty page, or a retry that finds it done). */
   closed: boolean;
+  /**
+   * Another batch of the channel sits in `commit` (not stale yet), so nothing could be committed: this batch was
+   * closed empty and the flow waits before its next page.
+   */
+  blockedBy?: CommitBlocker;
 }
 
 export interface SendBatchInput extends BatchRef {
@@ -87,9 +103,7 @@ export interface CheckBatchInput extends BatchRef {
 
 /** `failed`: the channel can no longer tell (e.g. its result expired); the batch was failed with a report. */
 export type CheckBatchResult =
-  | { state: 'pending' }
-  | { state: 'done'; succeeded: number; failed: number }
-  | { state: 'failed'; reason: string };
+  { state: 'pending' } | { state: 'done'; succeeded: number; failed: number } | { state: 'failed'; reason: string };
 
 export interface FailBatchInput extends BatchRef {
   reason: string;

@@ -5,26 +5,30 @@
  *   commitPage  initialized -> fetch one page, commit it          | commit or later -> report what is committed
  *   sendBatch   commit -> read the stocks back, send, then         | sent_to_remote/ongoing/done -> report that
  *               async: sent_to_remote / sync: results + done
- *   checkBatch  sent_to_remote/ongoing -> ask the channel; finished -> results + done
+ *   checkBatch  sent_to_remote/ongoing -> ask the channel; finished -> results + done; forgotten -> fail
  *   failBatch   anything open -> fail, with a report
  *
  * Stock records never leave an activity: the workflow gets counts; sendBatch reads the batch's stocks back by pk.
+ * What becomes of a page at the channel is channel-items.ts; finishing from results, batch-results.ts; batches left
+ * open by others, batch-sweeps.ts.
  */
-import type { ChannelAdapter, ChannelItem, ItemResult, SendOutcome } from '../src/channels/port';
-import type { OmnitronClient } from '../src/omnitron/client';
-import type { BatchObject, BatchRequest, ProductStock } from '../src/omnitron/schemas';
+import type { ChannelAdapter, SendOutcome } from '../src/channels/port';
+import { ClientRequestError } from '../src/http/errors';
+import type { MalformedProductStock, OmnitronClient } from '../src/omnitron/client';
+import type { BatchRequest, Channel } from '../src/omnitron/schemas';
+import { finishWithResults } from './batch-results';
+import { blockerOf, BUSY_COMMIT_MS, commitHolder, failIfStale, sweepLeftOpen, untouchedMs } from './batch-sweeps';
+import { type ChannelSettings, channelItems, indexByRemoteId, productsOf, resolveIdentities } from './channel-items';
 import { BatchReporter, type ObjectFailure } from './error-reports';
-import { permanent, activityStep } from './failures';
+import { activityStep, permanent, retryLater } from './failures';
 import { recordFinishedBatch } from './metrics';
 import type {
-  BatchRef,
   CheckBatchResult,
   CommitPageResult,
   FailedAtSend,
   FlowTarget,
   SendBatchResult,
   StockActivities,
-  StockKind,
 } from './stock-types';
 
 export interface StockActivityDeps {
@@ -41,28 +45,20 @@ export interface StockActivityDeps {
 type ChannelAnswer = { batchPk: number; outcome: DistributiveOmit<SendOutcome, 'exchanges'> };
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 
-/**
- * A batch still `initialized` after this long was opened by a step whose reply was lost (the worker died between
- * Omnitron's answer and Temporal's); its retry opened another. Planning a flow fails such orphans.
- */
-const ORPHAN_AFTER_MS = 10 * 60_000;
-
-/** Omnitron serves product objects and prices in chunks (the Python service's sizes). */
-const PRODUCT_CHUNK = 20;
-const PRICE_CHUNK = 50;
+/** Default of `staleCommitAfter` (workflows/inputs.ts) for callers that pass none. */
+const STALE_COMMIT_AFTER_MS = 30 * 60_000;
 
 const OPEN_FOR_SENDING: readonly BatchRequest['status'][] = ['sent_to_remote', 'ongoing'];
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** Counts of a finished batch, read back from its objects (the idempotent answer to a repeated call). */
 function finishedCounts(batch: BatchRequest): { succeeded: number; failed: number } {
   const failed = batch.objects.filter((o) => o.failed_reason_type).length;
   return { succeeded: batch.status === 'done' ? batch.objects.length - failed : 0, failed };
+}
+
+function malformedFailure(m: MalformedProductStock, where: string): ObjectFailure {
+  const fields = m.fields.map((f) => `${f.path || '(record)'}: ${f.message}`).join('; ');
+  return { pk: m.pk ?? 0, message: `malformed product stock from Omnitron${where}: ${fields}`, reason: 'channel_app' };
 }
 
 export function createStockActivities(deps: StockActivityDeps): StockActivities {
@@ -77,154 +73,44 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
     }
   }
 
-  /** The channel's catalogue, WAREHOUSE_CODES and adapter. */
+  function settingsOf(channel: Channel, adapter: ChannelAdapter): ChannelSettings {
+    return {
+      channelId: channel.pk,
+      remoteIdAttribute: channel.conf.remote_id_attribute ?? null,
+      safetyBuffer: deps.safetyBuffer?.(channel.pk) ?? 0,
+      limits: adapter.descriptor.limits,
+    };
+  }
+
+  /** The channel's catalogue, WAREHOUSE_CODES, settings and adapter. */
   async function channelSetup(channelId: number) {
     const channel = await omnitron.getChannel(channelId);
     const adapter = adapterOf(channelId);
     if (channel.catalog === null) throw permanent('ChannelWithoutCatalog', `channel ${channelId} has no catalogue`);
-    return { channel, adapter, catalog: await omnitron.getCatalog(channel.catalog) };
+    const catalog = await omnitron.getCatalog(channel.catalog);
+    return { channel, adapter, catalog, settings: settingsOf(channel, adapter) };
   }
 
   /**
-   * The channel id of each stock. Inserts: the remote id of its product's successful integration action (a stock whose
-   * product never reached the channel cannot be sent). Updates: its own integration action's remote id, falling back
-   * to the product's (our choice: the reference names only the first; the second identifies the same listing).
+   * A commit Omnitron refused because another batch of the channel holds `commit`: a young holder is a flow sending
+   * its page (retry in a moment); a stale one is failed and the commit retried; any other makes this page wait.
+   * Undefined when no other batch holds `commit` (the refusal was about something else).
    */
-  async function remoteIds(channelId: number, stocks: readonly ProductStock[], kind: StockKind) {
-    const byStock = new Map<number, string>();
-    if (kind === 'updates') {
-      for await (const action of omnitron.iterateIntegrationActions(channelId, {
-        content_type_name: 'productstock',
-        object_id__in: stocks.map((s) => s.pk),
-        limit: 1_000,
-      })) {
-        if (action.remote_id) byStock.set(action.object_id, action.remote_id);
-      }
+  async function commitConflict(
+    input: { channelId: number; batchPk: number; staleCommitAfterMs?: number },
+    refusal: ClientRequestError,
+  ): Promise<CommitPageResult | 'retry' | undefined> {
+    const holder = await commitHolder(omnitron, input.channelId, input.batchPk);
+    if (!holder) return undefined;
+    if (await failIfStale(omnitron, input.channelId, holder, input.staleCommitAfterMs ?? STALE_COMMIT_AFTER_MS)) {
+      return 'retry';
     }
-    const byProduct = new Map<number, string>();
-    const needProducts = stocks.filter((s) => !byStock.has(s.pk)).map((s) => s.product);
-    if (needProducts.length > 0) {
-      for await (const action of omnitron.iterateIntegrationActions(channelId, {
-        content_type_name: 'product',
-        status: 'success',
-        object_id__in: [...new Set(needProducts)],
-        limit: 1_000,
-      })) {
-        if (action.remote_id) byProduct.set(action.object_id, action.remote_id);
-      }
+    if (untouchedMs(holder) < BUSY_COMMIT_MS) {
+      throw retryLater('BatchCommitConflict', `batch ${holder.pk} of the channel is in commit: ${refusal.message}`);
     }
-    return (stock: ProductStock) => byStock.get(stock.pk) ?? byProduct.get(stock.product);
-  }
-
-  /** Builds the channel items of a committed page; stocks that cannot be sent come back as failures. */
-  async function channelItems(
-    channelId: number,
-    kind: StockKind,
-    target: FlowTarget,
-    stocks: readonly ProductStock[],
-    options: { addProductObjects: boolean; addPrice: boolean; priceList: number | null },
-  ) {
-    const remoteIdOf = await remoteIds(channelId, stocks, kind);
-    const productPks = [...new Set(stocks.map((s) => s.product))];
-    const skus = new Map<number, string>();
-    if (options.addProductObjects) {
-      for (const chunk of chunks(productPks, PRODUCT_CHUNK)) {
-        for (const product of await omnitron.listProducts(channelId, chunk)) skus.set(product.pk, product.sku);
-      }
-    }
-    const prices = new Map<number, number>();
-    if (options.addPrice && options.priceList !== null) {
-      for (const chunk of chunks(productPks, PRICE_CHUNK)) {
-        for (const price of await omnitron.listExtraProductPrices(channelId, chunk, options.priceList)) {
-          prices.set(price.product, Number(price.price));
-        }
-      }
-    }
-    const items: (ChannelItem & { pk: number })[] = [];
-    const failures: (ObjectFailure & { reason: 'channel_app' })[] = [];
-    for (const stock of stocks) {
-      const remoteId = remoteIdOf(stock);
-      const price = prices.get(stock.product);
-      if (!remoteId) {
-        const message = kind === 'inserts' ? 'Product has not been sent' : 'Stock has no remote id on the channel';
-        failures.push({ pk: stock.pk, message, reason: 'channel_app' });
-      } else if (options.addPrice && price === undefined) {
-        failures.push({ pk: stock.pk, message: 'PriceNotFound', reason: 'channel_app' });
-      } else {
-        items.push({
-          pk: stock.pk,
-          sku: skus.get(stock.product) ?? String(stock.product),
-          remoteId,
-          quantity: Math.max(0, stock.stock - (deps.safetyBuffer?.(channelId) ?? 0)),
-          warehouseCode: target.warehouseCode ?? undefined,
-          price,
-        });
-      }
-    }
-    return { items, failures };
-  }
-
-  /**
-   * Finishes a batch from per-item channel results: matched by remote id (what the channel reports back); an object
-   * with no result failed "not sent from the channel"; failures become error reports. Returns the counts.
-   */
-  async function finishWithResults(
-    ref: BatchRef,
-    batch: BatchRequest,
-    pkByRemoteId: Map<string, number[]>,
-    results: readonly ItemResult[],
-    failedBeforeSend: readonly (ObjectFailure & { reason: BatchObject['failed_reason_type'] })[],
-    reporter: BatchReporter,
-    reportedAtSend: ReadonlySet<number> = new Set(),
-  ) {
-    const outcome = new Map<number, BatchObject>();
-    const failures: ObjectFailure[] = [];
-    for (const f of failedBeforeSend) {
-      outcome.set(f.pk, { pk: f.pk, remote_id: null, failed_reason_type: f.reason });
-      failures.push(f);
-    }
-    for (const result of results) {
-      for (const pk of pkByRemoteId.get(result.remoteId) ?? []) {
-        if (result.status === 'success') {
-          outcome.set(pk, { pk, remote_id: result.remoteId, failed_reason_type: null });
-        } else {
-          outcome.set(pk, { pk, remote_id: result.remoteId, failed_reason_type: 'remote' });
-          failures.push({ pk, message: result.message ?? 'failed at the channel' });
-        }
-      }
-    }
-    for (const object of batch.objects) {
-      if (!outcome.has(object.pk)) {
-        outcome.set(object.pk, { pk: object.pk, remote_id: null, failed_reason_type: 'remote' });
-        failures.push({ pk: object.pk, message: 'not sent from the channel' });
-      }
-    }
-    await omnitron.markDone(ref.channelId, ref.batchPk, [...outcome.values()]);
-    await reporter.objectFailures(failures.filter((f) => !reportedAtSend.has(f.pk)));
-    const counts = { succeeded: outcome.size - failures.length, failed: failures.length };
-    recordFinishedBatch(ref.channelId, { state: 'done', ...counts });
-    return counts;
-  }
-
-  async function failOrphanedBatches(channelId: number): Promise<void> {
-    const stale = Date.now() - ORPHAN_AFTER_MS;
-    const page = await omnitron.listBatches(channelId, {
-      status: ['initialized'],
-      content_type: 'productstock',
-      limit: 100,
-    });
-    for (const batch of page.results.filter((b) => Date.parse(b.modified_date) < stale)) {
-      await omnitron.markFail(channelId, batch.pk);
-      await new BatchReporter(omnitron, channelId, batch, true).batchFailure(
-        'orphaned: opened by a step whose reply was lost, never committed',
-      );
-    }
-  }
-
-  function indexByRemoteId(items: readonly (ChannelItem & { pk: number })[]): Map<string, number[]> {
-    const index = new Map<string, number[]>();
-    for (const item of items) index.set(item.remoteId, [...(index.get(item.remoteId) ?? []), item.pk]);
-    return index;
+    // Nothing of this page is committed; the batch is closed empty and the next page waits for the holder.
+    await omnitron.markDone(input.channelId, input.batchPk, []);
+    return { fetched: 0, malformed: 0, committed: 0, closed: true, blockedBy: blockerOf(holder) };
   }
 
   return {
@@ -239,12 +125,13 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
               `${adapter.descriptor.name} adapter; leave isSync out or set it to ${mode === 'sync'}`,
           );
         }
-        await failOrphanedBatches(input.channelId);
+        await sweepLeftOpen(omnitron, input.channelId, input.staleCommitAfterMs ?? STALE_COMMIT_AFTER_MS);
         const codes = channel.conf.WAREHOUSE_CODES ?? {};
-        const eligible = new Set([catalog.stock_list, ...catalog.extra_stock_lists]);
+        const mainList = catalog.stock_list;
+        const eligible = new Set([...(mainList === null ? [] : [mainList]), ...catalog.extra_stock_lists]);
         const targets: FlowTarget[] =
           input.source === 'main'
-            ? [{ stockListId: null, warehouseCode: codes[String(catalog.stock_list)] ?? null }]
+            ? [{ stockListId: null, warehouseCode: mainList === null ? null : (codes[String(mainList)] ?? null) }]
             : Object.entries(codes)
                 .map(([id, warehouseCode]) => ({ stockListId: Number(id), warehouseCode }))
                 .filter((t) => eligible.has(t.stockListId))
@@ -286,23 +173,28 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
         if (unkeyed.length > 0) {
           const reporter = new BatchReporter(omnitron, input.channelId, batch, input.isSuccessLog);
           await reporter.objectFailures(
-            unkeyed.map((m) => ({
-              pk: 0,
-              message: `malformed product stock from Omnitron (record #${m.index} of the page, no pk): ${m.fields
-                .map((f) => `${f.path || '(record)'}: ${f.message}`)
-                .join('; ')}`,
-            })),
+            unkeyed.map((m) => malformedFailure(m, ` (record #${m.index} of the page, no pk)`)),
           );
         }
         const objects = [
           ...page.stocks.map((s) => ({ pk: s.pk, version_date: s.modified_date })),
-          ...keyed.map((m) => ({ pk: m.pk, version_date: m.versionDate })),
+          ...keyed.map((m) => ({ pk: m.pk, version_date: m.versionDate ?? null })),
         ];
         if (objects.length === 0) {
           await omnitron.markDone(input.channelId, input.batchPk, []);
           return { fetched: 0, malformed: page.malformed.length, committed: 0, closed: true };
         }
-        await omnitron.commitBatch(input.channelId, input.batchPk, objects);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await omnitron.commitBatch(input.channelId, input.batchPk, objects);
+            break;
+          } catch (err) {
+            if (!(err instanceof ClientRequestError) || err.status !== 400 || attempt > 1) throw err;
+            const conflict = await commitConflict(input, err);
+            if (conflict === undefined) throw err;
+            if (conflict !== 'retry') return conflict;
+          }
+        }
         const remaining = Math.max(0, page.count - page.stocks.length - page.malformed.length);
         return {
           fetched: page.stocks.length,
@@ -322,29 +214,28 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
         if (batch.status === 'done' || batch.status === 'fail') return { mode: 'sync', ...finishedCounts(batch) };
         if (batch.status !== 'commit') throw permanent('BatchNotCommitted', `batch ${batch.pk} is ${batch.status}`);
 
-        const { adapter, catalog } = await channelSetup(input.channelId);
+        const { adapter, catalog, settings } = await channelSetup(input.channelId);
         const reporter = new BatchReporter(omnitron, input.channelId, batch, input.isSuccessLog);
         const read = await omnitron.getProductStocks(
           input.channelId,
           batch.objects.map((o) => o.pk),
         );
-        const { items, failures } = await channelItems(input.channelId, input.kind, input.target, read.stocks, {
-          addProductObjects: input.addProductObjects,
-          addPrice: input.addPrice,
-          priceList: catalog.price_list,
-        });
-        const unreadable = read.malformed.map((m) => ({
-          pk: m.pk ?? 0,
-          message: `malformed product stock from Omnitron: ${m.fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`,
-          reason: 'channel_app' as const,
-        }));
-        const failedBeforeSend = [...failures, ...unreadable];
+        const { items, failures } = await channelItems(
+          omnitron,
+          settings,
+          batch,
+          { kind: input.kind, target: input.target, stocks: read.stocks },
+          { addProductObjects: input.addProductObjects, addPrice: input.addPrice, priceList: catalog.price_list },
+        );
+        const failedBeforeSend = [...failures, ...read.malformed.map((m) => malformedFailure(m, ''))];
         const pkByRemoteId = indexByRemoteId(items);
         if (items.length === 0) {
-          return {
-            mode: 'sync',
-            ...(await finishWithResults(input, batch, pkByRemoteId, [], failedBeforeSend, reporter)),
-          };
+          const counts = await finishWithResults(omnitron, input, batch, reporter, {
+            pkByRemoteId,
+            results: [],
+            failedBeforeSend,
+          });
+          return { mode: 'sync', ...counts };
         }
         const command = input.kind === 'updates' ? 'SendUpdatedStocks' : 'SendInsertedStocks';
         // The channel's answer is checkpointed before any Omnitron bookkeeping: if a write after it fails, the retry
@@ -354,34 +245,32 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
         if (previous?.batchPk === batch.pk) {
           outcome = { ...previous.outcome, exchanges: [] };
         } else {
+          const send = { sendKey: batch.local_batch_id };
           outcome =
             input.kind === 'updates'
-              ? await adapter.sendUpdatedStocks(items, { sendKey: batch.local_batch_id })
-              : await adapter.sendInsertedStocks(items, { sendKey: batch.local_batch_id });
+              ? await adapter.sendUpdatedStocks(items, send)
+              : await adapter.sendInsertedStocks(items, send);
           const { exchanges, ...answer } = outcome;
           checkpoint({ batchPk: batch.pk, outcome: answer } satisfies ChannelAnswer);
           // A retry after a failed write has no raw exchange to report (it stays out of heartbeats): written now.
           await reporter.channelCalls(command, exchanges);
         }
         if (outcome.mode === 'sync') {
-          const counts = await finishWithResults(
-            input,
-            batch,
+          const counts = await finishWithResults(omnitron, input, batch, reporter, {
             pkByRemoteId,
-            outcome.results,
+            results: outcome.results,
             failedBeforeSend,
-            reporter,
-          );
+          });
           return { mode: 'sync', ...counts };
         }
         await omnitron.markSentToRemote(input.channelId, input.batchPk, outcome.remoteBatchId);
         // Items refused before sending and stocks that could not be sent are settled when the batch finishes (they
         // get no result from the channel); report them now, while the reason is known, and tell the check.
         const rejected = outcome.rejected.flatMap((r) =>
-          (pkByRemoteId.get(r.remoteId) ?? []).map((pk) => ({
+          (pkByRemoteId.get(r.remoteId) ?? []).map((pk): ObjectFailure => ({
             pk,
             message: r.message ?? 'refused',
-            reason: 'remote' as const,
+            reason: 'remote',
           })),
         );
         const failedAtSend = [...failedBeforeSend, ...rejected];
@@ -391,7 +280,7 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
           remoteBatchId: outcome.remoteBatchId,
           sent: items.length - outcome.rejected.length,
           failed: failedAtSend.length,
-          failedAtSend: failedAtSend.map(({ pk, reason }) => ({ pk, reason })),
+          failedAtSend: failedAtSend.map(({ pk, reason }) => ({ pk, reason }) as FailedAtSend),
         };
       }),
 
@@ -415,33 +304,36 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
           await reporter.batchFailure(check.reason);
           return { state: 'failed', reason: check.reason };
         }
+        const channel = await omnitron.getChannel(input.channelId);
+        const settings = settingsOf(channel, adapter);
         const read = await omnitron.getProductStocks(
           input.channelId,
           batch.objects.map((o) => o.pk),
         );
-        const remoteIdOf = await remoteIds(input.channelId, read.stocks, 'updates');
-        const pkByRemoteId = new Map<string, number[]>();
         // Failed at send: reported then, settled now with their reason (by pk, so nothing counts twice).
-        const settled = new Map<number, ObjectFailure & { reason: FailedAtSend['reason'] }>(
-          (input.failedAtSend ?? []).map(({ pk, reason }) => [pk, { pk, reason, message: 'failed when sent' }]),
-        );
-        for (const stock of read.stocks) {
-          if (settled.has(stock.pk)) continue;
-          const remoteId = remoteIdOf(stock);
-          if (remoteId) pkByRemoteId.set(remoteId, [...(pkByRemoteId.get(remoteId) ?? []), stock.pk]);
-          else settled.set(stock.pk, { pk: stock.pk, message: 'no remote id on the channel', reason: 'channel_app' });
-        }
-        // Stocks that could not be sent were reported when the batch was sent; objects the channel gives no result
-        // for fail "not sent from the channel".
-        const counts = await finishWithResults(
-          input,
+        const atSend = new Set((input.failedAtSend ?? []).map((f) => f.pk));
+        const toMatch = read.stocks.filter((s) => !atSend.has(s.pk));
+        const products = settings.remoteIdAttribute ? await productsOf(omnitron, input.channelId, toMatch) : new Map();
+        const { identities, failures } = await resolveIdentities(
+          omnitron,
+          settings,
           batch,
-          pkByRemoteId,
-          check.results,
-          [...settled.values()],
-          reporter,
-          new Set(settled.keys()),
+          toMatch,
+          'updates',
+          products,
         );
+        const pkByRemoteId = indexByRemoteId([...identities].map(([pk, remoteId]) => ({ pk, remoteId })));
+        const settledAtSend = (input.failedAtSend ?? []).map((f): ObjectFailure => ({
+          pk: f.pk,
+          reason: f.reason,
+          message: 'failed when sent',
+        }));
+        const counts = await finishWithResults(omnitron, input, batch, reporter, {
+          pkByRemoteId,
+          results: check.results,
+          failedBeforeSend: [...settledAtSend, ...failures],
+          reportedAtSend: atSend,
+        });
         return { state: 'done', ...counts };
       }),
 

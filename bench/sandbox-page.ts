@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { OmnitronClient } from '../src/omnitron/client';
+import { batchObject } from '../src/omnitron/schemas';
 import { startSandbox } from '../src/sandbox/server';
 import { WhippyStockClient } from '../src/stock-api/client';
 
@@ -46,10 +47,10 @@ async function main(): Promise<void> {
       await omnitron.markDone(
         1,
         batch.pk,
-        page.stocks.map((s) => ({ pk: s.pk, remote_id: String(s.product) })),
+        page.stocks.map((s) => batchObject(s.pk, { remote_id: String(s.product) })),
       );
     }
-    sandbox.state.catalog.randomStockChanges(200_000, 7);
+    sandbox.state.catalog.writes.randomStockChanges(200_000, 7);
     console.log(`20 batches + 200,000 random stock changes in ${((performance.now() - changes) / 1000).toFixed(1)} s`);
 
     await time('omnitron updates/ (limit 1000)', () =>

@@ -81,7 +81,7 @@ async function malformedReports(omnitron: OmnitronClient, channelId: number, pks
     for (;;) {
       const found = await omnitron.listErrorReports(channelId, { action_object_id: pk, limit: 1_000, page });
       const n = found.results.filter(
-        (r) => r.action_content_type === productStock.id && MALFORMED_REPORT.test(r.error_description),
+        (r) => r.action_content_type === productStock.pk && MALFORMED_REPORT.test(r.error_desc ?? ''),
       ).length;
       reported.set(pk, (reported.get(pk) ?? 0) + n);
       if (!found.next) break;

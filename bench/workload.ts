@@ -15,6 +15,7 @@
  */
 import type { StockActivityDeps } from '../activities/stock';
 import type { OmnitronClient } from '../src/omnitron/client';
+import { batchObject } from '../src/omnitron/schemas';
 import {
   batchCounts,
   expectedQuantities,
@@ -99,8 +100,8 @@ async function recordPreviousDelivery(omnitron: OmnitronClient, channelId: numbe
       page.stocks.map((s) => {
         const remoteId = remoteIds.get(s.product);
         return remoteId
-          ? { pk: s.pk, remote_id: remoteId, version_date: s.modified_date }
-          : { pk: s.pk, remote_id: null, failed_reason_type: 'channel_app' as const };
+          ? batchObject(s.pk, { remote_id: remoteId, version_date: s.modified_date })
+          : batchObject(s.pk, { failed_reason_type: 'channel_app' });
       }),
     );
   }

@@ -42,6 +42,11 @@ export const tuningSchema = z
      * is given up for this run; the next run tries again. Stops a run from feeding a channel that is down.
      */
     maxFailedPagesInARow: z.number().int().min(1).default(3),
+    /**
+     * A batch of the channel that someone else left in `commit` this long (untouched) is failed, its objects back to
+     * Omnitron; until then the flow waits for it (Omnitron lets one batch per channel sit in `commit`) and says so.
+     */
+    staleCommitAfter: duration.default('30 minutes'),
   })
   .strict();
 

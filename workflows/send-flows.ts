@@ -6,6 +6,7 @@ import {
   isCancellation,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
   type ChildWorkflowHandle,
@@ -22,7 +23,7 @@ import {
   type FlowProgress,
   type SendFlowName,
 } from './definitions';
-import { parseInput, sendFlowInputSchema, type SendFlowInput, type SendFlowOptions } from './inputs';
+import { durationMs, parseInput, sendFlowInputSchema, type SendFlowInput, type SendFlowOptions } from './inputs';
 
 /** What one execution chain carries over continue-as-new: cursors and counters, never records. */
 export interface SendFlowCarry {
@@ -50,6 +51,10 @@ export interface SendFlowSummary {
   /** Stock lists given up in this run after repeated page failures (the others still ran). */
   targetsGivenUp: number[];
 }
+
+/** How long a flow waits before it tries again to commit past a batch someone else holds in `commit`. */
+const BLOCKED_WAIT_FIRST_MS = 15_000;
+const BLOCKED_WAIT_MAX_MS = 2 * 60_000;
 
 const SHAPES: Record<SendFlowName, { kind: StockKind; source: 'main' | 'extra' }> = {
   updateProductStocks: { kind: 'updates', source: 'main' },
@@ -115,13 +120,19 @@ async function runSendFlow(
       };
   const givenUp: number[] = [];
   const inFlight = new Map<number, ChildWorkflowHandle<typeof awaitChannelBatch>>();
+  const blocked = () =>
+    progress.blockedBy
+      ? `\n\nwaiting for batch ${progress.blockedBy.batchPk}, left in commit by another process since ` +
+        `${progress.blockedBy.since ?? 'an unknown time'} (failed once stale)`
+      : '';
   const publish = () =>
     setCurrentDetails(
       `**${flow}** for channel ${channelId} — ${progress.phase}${progress.paused ? ' (paused)' : ''}\n\n` +
         `stock list ${progress.stockListId ?? 'main'} (${progress.targetsDone}/${progress.targetsTotal} done), ` +
         `pages ${progress.pages} (${progress.pagesFailed} failed), stocks sent ${progress.stocksSent}, ` +
         `failed ${progress.stocksFailed}, batches in flight ${progress.batchesInFlight}, done ${progress.batchesDone}, ` +
-        `failed ${progress.batchesFailed}, run ${progress.runs}`,
+        `failed ${progress.batchesFailed}, run ${progress.runs}` +
+        blocked(),
     );
 
   setHandler(progressQuery, () => progress);
@@ -138,7 +149,8 @@ async function runSendFlow(
     { key: StockFlow, value: flow },
   ]);
 
-  const plan = carry?.plan ?? (await act.planFlow({ channelId, source, isSync: input.isSync }));
+  const staleCommitAfterMs = durationMs(tuning.staleCommitAfter);
+  const plan = carry?.plan ?? (await act.planFlow({ channelId, source, isSync: input.isSync, staleCommitAfterMs }));
   progress.targetsTotal = plan.targets.length;
   if (!plan.active) {
     progress.phase = 'done';
@@ -191,9 +203,10 @@ async function runSendFlow(
   /**
    * One page. `processed`: the page went through (its items may still have failed one by one — those are reported
    * and Omnitron keeps them out of the next fetch until their stock changes); `failed`: the page as a whole failed
-   * (retries exhausted, or every record malformed); `empty`: nothing more to hand out.
+   * (retries exhausted, or every record malformed); `empty`: nothing more to hand out; `blocked`: another batch of
+   * the channel holds `commit` (see `progress.blockedBy`), nothing was taken.
    */
-  const sendPage = async (target: FlowTarget): Promise<'processed' | 'empty' | 'failed'> => {
+  const sendPage = async (target: FlowTarget): Promise<'processed' | 'empty' | 'failed' | 'blocked'> => {
     const { batchPk } = await act.openBatch({ channelId });
     let committed = false;
     try {
@@ -206,8 +219,11 @@ async function runSendFlow(
         addProductObjects: input.addProductObjects,
         addPrice: input.addPrice,
         isSuccessLog: input.isSuccessLog,
+        staleCommitAfterMs,
       });
       committed = true;
+      progress.blockedBy = page.blockedBy ?? null;
+      if (page.blockedBy) return 'blocked';
       progress.malformedRecords += page.malformed;
       if (page.remaining !== undefined) progress.stocksRemaining = page.remaining;
       if (page.committed === 0) {
@@ -264,6 +280,7 @@ async function runSendFlow(
     progress.phase = 'sending';
     publish();
     let failedInARow = 0;
+    let blockedWaitMs = BLOCKED_WAIT_FIRST_MS;
     for (;;) {
       if (pagesThisRun >= tuning.pagesPerRun || workflowInfo().continueAsNewSuggested) {
         await drain();
@@ -279,6 +296,13 @@ async function runSendFlow(
       pagesThisRun++;
       const outcome = await sendPage(target);
       if (outcome === 'empty') break;
+      if (outcome === 'blocked') {
+        pagesThisRun--;
+        await sleep(blockedWaitMs);
+        blockedWaitMs = Math.min(blockedWaitMs * 2, BLOCKED_WAIT_MAX_MS);
+        continue;
+      }
+      blockedWaitMs = BLOCKED_WAIT_FIRST_MS;
       failedInARow = outcome === 'failed' ? failedInARow + 1 : 0;
       if (failedInARow >= tuning.maxFailedPagesInARow || batchFailuresInARow >= tuning.maxFailedPagesInARow) {
         givenUp.push(target.stockListId ?? 0);

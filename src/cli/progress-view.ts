@@ -21,7 +21,10 @@ export function describeProgress(p: FlowProgress): string {
     `${phase} | list ${list} (${p.targetsDone}/${p.targetsTotal} done) | pages ${p.pages}` +
     (p.pagesFailed > 0 ? ` (${p.pagesFailed} failed)` : '') +
     ` | stocks sent ${p.stocksSent}, failed ${p.stocksFailed}` +
-    ` | batches in flight ${p.batchesInFlight}, done ${p.batchesDone}, failed ${p.batchesFailed}`
+    ` | batches in flight ${p.batchesInFlight}, done ${p.batchesDone}, failed ${p.batchesFailed}` +
+    (p.blockedBy
+      ? ` | waiting for batch ${p.blockedBy.batchPk}, left in commit since ${p.blockedBy.since ?? 'an unknown time'}`
+      : '')
   );
 }
 

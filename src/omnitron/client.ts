@@ -1,19 +1,25 @@
 /**
- * Omnitron client for the stock flows. Logs in lazily, keeps the token in memory only, and on a 401 logs in again ONCE
- * and repeats the call (tokens expire; a second 401 means the credentials are wrong and surfaces as
- * AuthenticationError). No other retries: Temporal retries the activity.
+ * Omnitron client for the stock flows. Logs in lazily through one {@link OmnitronSession} per client (one per worker
+ * process), and on a 401 logs in again ONCE and repeats the call (tokens expire; a second 401 means the credentials
+ * are wrong and surfaces as AuthenticationError). No other retries: Temporal retries the activity.
+ *
+ * Writes exactly what the reference implementation (`akinon/channel_app` over omnisdk) sends, with the spec's field
+ * names; reads every shape either shows (schemas.ts). Lists of ids go out in chunks (50 ids a request, as the
+ * reference chunks them; 10 for remote ids), so no query string nears the 8 KiB proxies refuse.
  *
  * The password and token live in private fields: they never reach errors (the mapper copies no headers), logs,
  * `JSON.stringify` or `util.inspect` of the client.
  */
 import { inspect } from 'node:util';
 import type { AxiosInstance, AxiosRequestConfig } from 'axios';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { createHttpClient } from '../http/client';
+import pLimit from 'p-limit';
 import { AuthenticationError, formatIssuePath, parseResponse, ResponseValidationError } from '../http/errors';
 import { type DrfPage, drfPageSchema, iteratePages } from '../shared/drf-page';
 import {
   type BatchObject,
+  batchObject,
   type BatchRequest,
   type BatchRequestStatus,
   batchRequestSchema,
@@ -31,13 +37,13 @@ import {
   type IntegrationAction,
   integrationActionSchema,
   type IntegrationStatus,
-  loginResponseSchema,
   looseProductStockPageSchema,
   type Product,
   productSchema,
   type ProductStock,
   productStockSchema,
 } from './schemas';
+import { OmnitronSession } from './session';
 
 export interface OmnitronClientOptions {
   baseURL: string;
@@ -82,6 +88,7 @@ export interface IntegrationActionFilters extends Paging {
   object_id__in?: readonly number[];
   remote_id__in?: readonly string[];
   content_type_name?: string;
+  /** `id` unless given: DRF pages of an unordered queryset may skip or repeat records. */
   sort?: string;
 }
 
@@ -100,11 +107,17 @@ export interface ErrorReportFilters extends Paging {
   action_object_id?: number;
 }
 
-/** What `commit` sends per object. */
+/** What `commit` names per object: the stock and the version committed (its `modified_date`). */
 export interface CommitObject {
   pk: number;
-  version_date?: string;
+  version_date: string | null;
 }
+
+/** Ids a request: the reference's chunk sizes (`object_id__in`, `pk__in`: 50; `remote_id__in`: 10). */
+export const ID_CHUNK = 50;
+export const REMOTE_ID_CHUNK = 10;
+/** Chunks of one list asked at once. */
+const CHUNK_CONCURRENCY = 4;
 
 /** Validates each record on its own, so one malformed record cannot sink its page. */
 function validateEachStock(records: readonly unknown[]): Pick<ProductStockPage, 'stocks' | 'malformed'> {
@@ -129,18 +142,29 @@ function validateEachStock(records: readonly unknown[]): Pick<ProductStockPage, 
 
 const pkList = (values: readonly (number | string)[] | undefined) => (values ? values.join(',') : undefined);
 
+function chunked<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Every chunk of `ids` through `fetch`, a few at a time, results in chunk order. */
+async function inChunks<I, R>(ids: readonly I[], size: number, fetch: (chunk: I[]) => Promise<R[]>): Promise<R[]> {
+  const limit = pLimit(CHUNK_CONCURRENCY);
+  const results = await Promise.all(chunked(ids, size).map((chunk) => limit(() => fetch(chunk))));
+  return results.flat();
+}
+
 export class OmnitronClient {
   readonly #http: AxiosInstance;
   readonly #username: string;
-  readonly #password: string;
-  #token: string | undefined;
-  #login: Promise<string> | undefined;
+  readonly #session: OmnitronSession;
   readonly #contentTypes = new Map<string, Promise<ContentType>>();
 
   constructor(options: OmnitronClientOptions) {
     this.#http = createHttpClient({ api: 'omnitron', baseURL: options.baseURL, timeoutMs: options.timeoutMs });
     this.#username = options.username;
-    this.#password = options.password;
+    this.#session = new OmnitronSession(this.#http, options.username, options.password);
   }
 
   toJSON(): { api: string; username: string } {
@@ -173,21 +197,24 @@ export class OmnitronClient {
   }
 
   /**
-   * Product stocks by pk, whatever their state (also while committed), validated record by record. Not in the public
-   * reference: the DRF list `channel/{cid}/product_stocks/?pk__in=` (see the sandbox); the send activity reads a
-   * committed batch's stocks back with it, so no stock record ever travels through workflow history.
+   * Product stocks by pk, whatever their state (also while committed), validated record by record: the DRF list
+   * `channel/{cid}/product_stocks/?pk__in=&limit=` in chunks of 50, as the reference reads a batch's stocks back.
+   * The send activity reads a committed batch's stocks with it, so no stock record ever travels through history.
    */
   async getProductStocks(channelId: number, pks: readonly number[]): Promise<Omit<ProductStockPage, 'next'>> {
-    if (pks.length === 0) return { count: 0, stocks: [], malformed: [] };
-    const envelope = await this.get(
-      `channel/${channelId}/product_stocks/`,
-      looseProductStockPageSchema,
-      'product stocks',
-      { pk__in: pkList(pks), limit: pks.length },
-    );
-    return { count: envelope.count, ...validateEachStock(envelope.results) };
+    const records = await inChunks(pks, ID_CHUNK, async (chunk) => {
+      const envelope = await this.get(
+        `channel/${channelId}/product_stocks/`,
+        looseProductStockPageSchema,
+        'product stocks',
+        { pk__in: pkList(chunk), limit: chunk.length },
+      );
+      return envelope.results;
+    });
+    return { count: records.length, ...validateEachStock(records) };
   }
 
+  /** One page of integration actions (ids sent as given: callers with long id lists use the iterator). */
   listIntegrationActions(
     channelId: number,
     filters: IntegrationActionFilters = {},
@@ -198,25 +225,39 @@ export class OmnitronClient {
       'integration actions',
       {
         ...filters,
+        sort: filters.sort ?? 'id',
         object_id__in: pkList(filters.object_id__in),
         remote_id__in: pkList(filters.remote_id__in),
       },
     );
   }
 
-  iterateIntegrationActions(
+  /**
+   * Every integration action matching the filters, page after page; an `object_id__in` list goes out 50 ids a
+   * request and a `remote_id__in` list 10 (remote ids can be long), each chunk paged on its own.
+   */
+  async *iterateIntegrationActions(
     channelId: number,
     filters: Omit<IntegrationActionFilters, 'page'> = {},
   ): AsyncGenerator<IntegrationAction> {
-    return iteratePages((page) => this.listIntegrationActions(channelId, { ...filters, page }));
+    const { object_id__in: objectIds, remote_id__in: remoteIds } = filters;
+    const chunks: Omit<IntegrationActionFilters, 'page'>[] = objectIds
+      ? chunked(objectIds, ID_CHUNK).map((ids) => ({ ...filters, object_id__in: ids }))
+      : remoteIds
+        ? chunked(remoteIds, REMOTE_ID_CHUNK).map((ids) => ({ ...filters, remote_id__in: ids }))
+        : [filters];
+    for (const chunk of chunks) {
+      const limit = chunk.limit ?? chunk.object_id__in?.length ?? chunk.remote_id__in?.length;
+      yield* iteratePages((page) => this.listIntegrationActions(channelId, { ...chunk, limit, page }));
+    }
   }
 
-  /** A fresh `initialized` batch with a server-made `local_batch_id`. */
-  createBatch(channelId: number, contentType = 'productstock'): Promise<BatchRequest> {
+  /** A fresh `initialized` batch with a server-made `local_batch_id`; the body names only the channel. */
+  createBatch(channelId: number): Promise<BatchRequest> {
     return this.request(batchRequestSchema, 'create batch request', {
       method: 'post',
       url: `channel/${channelId}/batch_requests/`,
-      data: { channel: channelId, content_type: contentType },
+      data: { channel: channelId },
     });
   }
 
@@ -224,32 +265,33 @@ export class OmnitronClient {
     return this.get(`channel/${channelId}/batch_requests/${pk}/`, batchRequestSchema, 'batch request');
   }
 
+  /** The reference's filters: repeated `status`, `content_type`, and the channel again as `channel`. */
   listBatches(channelId: number, filters: BatchRequestFilters = {}): Promise<DrfPage<BatchRequest>> {
-    return this.get(
-      `channel/${channelId}/batch_requests/`,
-      drfPageSchema(batchRequestSchema),
-      'batch requests',
-      filters,
-    );
+    return this.get(`channel/${channelId}/batch_requests/`, drfPageSchema(batchRequestSchema), 'batch requests', {
+      ...filters,
+      channel: channelId,
+    });
   }
 
-  /** Commits objects into the batch: Omnitron creates processing integration actions and hides them from fetches. */
+  /**
+   * Commits objects into the batch: Omnitron creates processing integration actions and hides them from fetches. Each
+   * object carries the five keys the reference sends (nothing failed yet, no remote id yet).
+   */
   commitBatch(
     channelId: number,
     pk: number,
     objects: readonly CommitObject[],
     contentType = 'productstock',
   ): Promise<BatchRequest> {
-    const body = {
+    return this.patchBatch(channelId, pk, {
+      objects: objects.map((o) => batchObject(o.pk, { version_date: o.version_date, content_type: contentType })),
       status: 'commit',
       content_type: contentType,
-      objects: objects.map((o) => ({ ...o, content_type: contentType })),
-    };
-    return this.patchBatch(channelId, pk, body);
+    });
   }
 
   markSentToRemote(channelId: number, pk: number, remoteBatchId: string): Promise<BatchRequest> {
-    return this.patchBatch(channelId, pk, { status: 'sent_to_remote', remote_batch_id: remoteBatchId });
+    return this.patchBatch(channelId, pk, { remote_batch_id: remoteBatchId, status: 'sent_to_remote' });
   }
 
   markOngoing(channelId: number, pk: number): Promise<BatchRequest> {
@@ -258,15 +300,17 @@ export class OmnitronClient {
 
   /** Every object with its `remote_id`, failed ones with their `failed_reason_type`. */
   markDone(channelId: number, pk: number, objects: readonly BatchObject[]): Promise<BatchRequest> {
-    return this.patchBatch(channelId, pk, { status: 'done', objects });
+    return this.patchBatch(channelId, pk, { objects, status: 'done' });
   }
 
+  /** The run broke: `objects: null`, as the reference sends it; Omnitron hands the objects out again. */
   markFail(channelId: number, pk: number): Promise<BatchRequest> {
-    return this.patchBatch(channelId, pk, { status: 'fail' });
+    return this.patchBatch(channelId, pk, { objects: null, status: 'fail' });
   }
 
-  createErrorReport(channelId: number, report: ErrorReportInput): Promise<ErrorReport> {
-    return this.request(errorReportSchema, 'create error report', {
+  /** The answer is not read (the reference ignores it; the spec shows none for the create). */
+  async createErrorReport(channelId: number, report: ErrorReportInput): Promise<void> {
+    await this.request(z.unknown(), 'create error report', {
       method: 'post',
       url: `channel/${channelId}/error_reports/`,
       data: report,
@@ -295,35 +339,40 @@ export class OmnitronClient {
     return cached;
   }
 
-  async listProducts(channelId: number, pks: readonly number[]): Promise<Product[]> {
-    if (pks.length === 0) return [];
-    const page = await this.get(`channel/${channelId}/products/`, drfPageSchema(productSchema), 'products', {
-      pk__in: pkList(pks),
-      limit: pks.length,
+  /** Channel products by pk, 50 a request (`pk__in`, `limit`). */
+  listProducts(channelId: number, pks: readonly number[]): Promise<Product[]> {
+    return inChunks(pks, ID_CHUNK, async (chunk) => {
+      const page = await this.get(`channel/${channelId}/products/`, drfPageSchema(productSchema), 'products', {
+        pk__in: pkList(chunk),
+        limit: chunk.length,
+      });
+      return page.results;
     });
-    return page.results;
   }
 
-  async listExtraProductPrices(
+  /** Prices of products in a price list, 50 products a request, as the reference asks for them. */
+  listExtraProductPrices(
     channelId: number,
     productPks: readonly number[],
     priceListId: number,
   ): Promise<ExtraProductPrice[]> {
-    if (productPks.length === 0) return [];
-    const page = await this.get(
-      `channel/${channelId}/extra_product_prices/`,
-      drfPageSchema(extraProductPriceSchema),
-      'extra product prices',
-      { product__pk__in: pkList(productPks), price_list: priceListId, limit: productPks.length },
-    );
-    return page.results;
+    return inChunks(productPks, ID_CHUNK, async (chunk) => {
+      const page = await this.get(
+        `channel/${channelId}/extra_product_prices/`,
+        drfPageSchema(extraProductPriceSchema),
+        'extra product prices',
+        { product__pk__in: pkList(chunk), price_list: priceListId, limit: chunk.length },
+      );
+      return page.results;
+    });
   }
 
+  /** Every batch update names its channel, as the reference's do. */
   private patchBatch(channelId: number, pk: number, data: object): Promise<BatchRequest> {
     return this.request(batchRequestSchema, 'update batch request', {
       method: 'patch',
       url: `channel/${channelId}/batch_requests/${pk}/`,
-      data,
+      data: { channel: channelId, ...data },
     });
   }
 
@@ -331,7 +380,7 @@ export class OmnitronClient {
     return this.request(schema, what, { method: 'get', url: path, params });
   }
 
-  /** Sends with the cached token; on 401 logs in again once and repeats. */
+  /** Sends with the session's token; on 401 logs in again once and repeats. */
   private async request<S extends z.ZodType>(
     schema: S,
     what: string,
@@ -341,28 +390,13 @@ export class OmnitronClient {
       const { data } = await this.#http.request<unknown>({ ...request, headers: { Authorization: `Token ${token}` } });
       return parseResponse(schema, data, what);
     };
-    const token = await this.token();
+    const token = await this.#session.token();
     try {
       return await attempt(token);
     } catch (err) {
       if (!(err instanceof AuthenticationError) || err.status !== 401) throw err;
-      if (this.#token === token) this.#token = undefined;
-      return attempt(await this.token());
+      this.#session.refused(token);
+      return attempt(await this.#session.token());
     }
-  }
-
-  /** One login at a time: concurrent calls share it. */
-  private async token(): Promise<string> {
-    if (this.#token) return this.#token;
-    this.#login ??= this.#http
-      .post<unknown>('auth/login/', { username: this.#username, password: this.#password })
-      .then(({ data }) => {
-        this.#token = parseResponse(loginResponseSchema, data, 'login').key;
-        return this.#token;
-      })
-      .finally(() => {
-        this.#login = undefined;
-      });
-    return this.#login;
   }
 }

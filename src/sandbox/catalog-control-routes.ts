@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { BATCH_STATUSES } from './catalog-state';
+import { BATCH_STATUSES } from './batch-requests';
 import { badRequest, installErrorHandler, type Query, single } from './http-helpers';
 import type { SandboxState } from './state';
 
@@ -18,6 +18,8 @@ const seedSchema = z.object({
     .object({ username: z.string().min(1), password: z.string().min(1), whippyToken: z.string().min(1) })
     .partial()
     .optional(),
+  trendyolRemoteIds: z.enum(['barcode', 'content-id']).optional(),
+  trendyolRemoteIdAttribute: z.string().min(1).nullable().optional(),
 });
 
 const stockChangesSchema = z.union([
@@ -61,24 +63,25 @@ export function catalogControlRoutes(state: SandboxState): FastifyPluginAsync {
     app.post('/stocks', async (request) => {
       const body = parse(stockChangesSchema, request.body);
       if ('random' in body) {
-        const skus = catalog().randomStockChanges(body.random.count, body.random.seed);
+        const skus = catalog().writes.randomStockChanges(body.random.count, body.random.seed);
         return { changed: skus.length, skus };
       }
-      const stocks = body.changes.map((change) => ({ sku: change.sku, stock: catalog().changeStock(change) }));
+      const stocks = body.changes.map((change) => ({ sku: change.sku, stock: catalog().writes.changeStock(change) }));
       return { changed: stocks.length, stocks };
     });
 
     app.get('/channels/:channelId/expected', async (request) => {
       const channel = Number((request.params as { channelId: string }).channelId);
-      const listId = Number(single(request.query as Query, 'stock_list') ?? catalog().catalog?.stock_list ?? 1);
-      const list = catalog().stockListById(listId);
-      if (!list || !catalog().channels.has(channel)) throw badRequest({ detail: 'Unknown channel or stock list.' });
-      return catalog().expected(channel, list.ordinal);
+      const listId = Number(single(request.query as Query, 'stock_list') ?? catalog().model.catalog?.stock_list ?? 1);
+      const list = catalog().model.stockListById(listId);
+      if (!list || !catalog().model.channels.has(channel))
+        throw badRequest({ detail: 'Unknown channel or stock list.' });
+      return catalog().checks.expected(channel, list.ordinal);
     });
 
     app.get('/omnitron/batches', async (request) => {
       const channelText = single(request.query as Query, 'channel');
-      const batches = [...catalog().batches.values()].filter(
+      const batches = [...catalog().batches.all.values()].filter(
         (b) => channelText === undefined || b.channel === Number(channelText),
       );
       const counts = Object.fromEntries(BATCH_STATUSES.map((s) => [s, 0]));
@@ -98,22 +101,23 @@ export function catalogControlRoutes(state: SandboxState): FastifyPluginAsync {
     app.post('/channels/:channelId/baseline', async (request) => {
       const channel = Number((request.params as { channelId: string }).channelId);
       const body = parse(baselineSchema, request.body);
-      const listId = body.stock_list ?? catalog().catalog?.stock_list ?? 1;
-      const list = catalog().stockListById(listId);
-      if (!list || !catalog().channels.has(channel)) throw badRequest({ detail: 'Unknown channel or stock list.' });
-      return { channel, stock_list: list.id, delivered: catalog().markDelivered(channel, list.ordinal) };
+      const listId = body.stock_list ?? catalog().model.catalog?.stock_list ?? 1;
+      const list = catalog().model.stockListById(listId);
+      if (!list || !catalog().model.channels.has(channel))
+        throw badRequest({ detail: 'Unknown channel or stock list.' });
+      return { channel, stock_list: list.id, delivered: catalog().checks.markDelivered(channel, list.ordinal) };
     });
 
     app.get('/omnitron/duplicates', async (request) => {
       const query = request.query as Query;
       const channel = requiredChannel(query);
       const afterBatch = Number(single(query, 'after_batch') ?? 0);
-      return { channel, ...catalog().deliveredTwice(channel, afterBatch) };
+      return { channel, ...catalog().checks.deliveredTwice(channel, afterBatch) };
     });
 
     app.get('/omnitron/malformed', async (request) => {
       const channel = requiredChannel(request.query as Query);
-      return { channel, records: catalog().malformedHandedOut(channel) };
+      return { channel, records: catalog().checks.malformedHandedOut(channel) };
     });
 
     app.post('/omnitron/expire-tokens', async () => {

@@ -4,7 +4,8 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { CatalogState, WhippyStockInput } from './catalog-state';
+import type { CatalogState } from './catalog-state';
+import type { WhippyStockInput } from './stock-writes';
 import {
   badRequest,
   installErrorHandler,
@@ -19,40 +20,127 @@ import {
 import type { SandboxState } from './state';
 import { STOCK_TYPES, type StockStore, UNIT_TYPES } from './stock-store';
 
+/**
+ * DRF's default field messages (rest_framework/fields.py and serializers.py `default_error_messages`). Each field
+ * picks one the way its `run_validation` does: absent -> required, null -> null, otherwise the type's own complaint.
+ */
+const DRF = {
+  required: 'This field is required.',
+  null: 'This field may not be null.',
+  blank: 'This field may not be blank.',
+  string: 'Not a valid string.',
+  integer: 'A valid integer is required.',
+  boolean: 'Must be a valid boolean.',
+  minValue: (min: number) => `Ensure this value is greater than or equal to ${min}.`,
+  choice: (input: unknown) => `"${pythonStr(input)}" is not a valid choice.`,
+  notADictionary: (input: unknown) => `Invalid data. Expected a dictionary, but got ${pythonTypeName(input)}.`,
+  /** `Serializer.errors` for a `null` body (no period: DRF's own wording). */
+  noData: 'No data provided',
+} as const;
+
+/** Python's `type(x).__name__` of a parsed JSON value. */
+function pythonTypeName(value: unknown): string {
+  if (value === null) return 'NoneType';
+  if (Array.isArray(value)) return 'list';
+  if (typeof value === 'string') return 'str';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  return 'dict';
+}
+
+/** Python's `str(x)` of a parsed JSON value (containers as their repr, strings inside them single-quoted). */
+function pythonStr(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  const repr = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : pythonStr(v));
+  if (Array.isArray(value)) return `[${value.map(repr).join(', ')}]`;
+  if (typeof value === 'object') {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${repr(k)}: ${repr(v)}`)
+      .join(', ')}}`;
+  }
+  return String(value);
+}
+
+/** A zod `error` option answering DRF's message for the raw input; `present` covers a given, non-null value. */
+const drfError = (present: (input: unknown) => string) => ({
+  error: (issue: { input?: unknown }) =>
+    issue.input === undefined ? DRF.required : issue.input === null ? DRF.null : present(issue.input),
+});
+const charError = drfError((input) => (input === '' ? DRF.blank : DRF.string));
+const integerError = (min: number) =>
+  drfError((input) => (Number.isInteger(input) && (input as number) < min ? DRF.minValue(min) : DRF.integer));
+
+/** CharField. `allowBlank` keeps an empty string valid (the optional text fields always accepted one). */
+const charField = (allowBlank = false) => (allowBlank ? z.string(charError) : z.string(charError).min(1, charError));
+/** A location code: a non-blank string or an integer, answered as the string it names. */
+const locationField = () =>
+  z.union([z.string(charError).min(1, charError), z.number(charError).int(charError)], charError).transform(String);
+/** IntegerField(min_value=min). */
+const integerField = (min: number) => z.number(integerError(min)).int(integerError(min)).min(min, integerError(min));
+const booleanField = () => z.boolean(drfError(() => DRF.boolean));
+const choiceField = <const T extends readonly [string, ...string[]]>(choices: T) =>
+  z.enum(choices, drfError(DRF.choice));
+
 const stockInputSchema = z.object({
-  sku: z.string().min(1),
-  provider: z.string().min(1),
-  location: z.union([z.string().min(1), z.number().int()]).transform(String),
-  stock: z.number().int().min(0),
-  reserved_stock: z.number().int().min(0).optional(),
-  is_active: z.boolean().optional(),
-  period: z.string().nullable().optional(),
-  stock_type: z.enum(STOCK_TYPES).optional(),
-  unit_type: z.enum(UNIT_TYPES).optional(),
+  sku: charField(),
+  provider: charField(),
+  location: locationField(),
+  stock: integerField(0),
+  reserved_stock: integerField(0).optional(),
+  is_active: booleanField().optional(),
+  period: charField(true).nullable().optional(),
+  stock_type: choiceField(STOCK_TYPES).optional(),
+  unit_type: choiceField(UNIT_TYPES).optional(),
 });
 
 const reservedSchema = z.object({
-  sku: z.string().min(1),
-  location: z.union([z.string().min(1), z.number().int()]).transform(String),
-  provider: z.string().optional(),
-  date: z.string().optional(),
+  sku: charField(),
+  location: locationField(),
+  provider: charField(true).optional(),
+  date: charField(true).optional(),
 });
 
-/** DRF field errors: `{"field": ["This field is required."]}`. */
-function fieldErrors(error: z.ZodError): Record<string, string[]> {
-  const errors: Record<string, string[]> = {};
+type FieldErrors = Record<string, string[]>;
+
+/** DRF field errors, `{"field": ["message"]}`: one message per field (each fails one way at a time in DRF). */
+function fieldErrors(error: z.ZodError): FieldErrors {
+  const errors: FieldErrors = {};
   for (const issue of error.issues) {
     const key = issue.path.map(String).join('.') || 'non_field_errors';
-    const missing = issue.input === undefined;
-    (errors[key] ??= []).push(missing ? 'This field is required.' : issue.message);
+    errors[key] ??= [issue.message];
   }
   return errors;
 }
 
+/** One serializer run, errors as DRF shapes them; `T` is the errors' type (a list child's can be a bare list). */
+type Validated<S extends z.ZodType, T = FieldErrors> = { ok: true; data: z.infer<S> } | { ok: false; errors: T };
+
+/** `Serializer.to_internal_value`: anything but a JSON object fails before any field is looked at. */
+function validate<S extends z.ZodType>(schema: S, input: unknown): Validated<S> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, errors: { non_field_errors: [DRF.notADictionary(input)] } };
+  }
+  const parsed = schema.safeParse(input);
+  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, errors: fieldErrors(parsed.error) };
+}
+
+/** A whole request body: none at all reads as `{}` (every required field missing), `null` as "No data provided". */
+function validateBody<S extends z.ZodType>(schema: S, body: unknown): Validated<S> {
+  if (body === null) return { ok: false, errors: { non_field_errors: [DRF.noData] } };
+  return validate(schema, body ?? {});
+}
+
+/** One item of a list body (`ListSerializer`): a `null` item fails as a field would, so its errors are a bare list. */
+function validateItem<S extends z.ZodType>(schema: S, item: unknown): Validated<S, FieldErrors | string[]> {
+  return item === null ? { ok: false, errors: [DRF.null] } : validate(schema, item);
+}
+
 function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const parsed = schema.safeParse(body ?? {});
-  if (!parsed.success) throw badRequest(fieldErrors(parsed.error));
-  return parsed.data;
+  const result = validateBody(schema, body);
+  if (!result.ok) throw badRequest(result.errors);
+  return result.data;
 }
 
 type Predicate = (r: number) => boolean;
@@ -78,8 +166,11 @@ function stockQuery(
     for (const [suffix, compare] of Object.entries(COMPARE)) {
       const text = value(`${param}${suffix}`);
       if (text === undefined) continue;
-      const bound = param in NUMBER_FIELDS ? Number(text) : Date.parse(text);
-      if (Number.isNaN(bound)) throw badRequest({ [`${param}${suffix}`]: ['Enter a valid value.'] });
+      const number = param in NUMBER_FIELDS;
+      const bound = number ? Number(text) : Date.parse(text);
+      // django-filter's form fields: NumberFilter is a forms.DecimalField, IsoDateTimeFilter a forms.DateTimeField.
+      const message = number ? 'Enter a number.' : 'Enter a valid date/time.';
+      if (Number.isNaN(bound)) throw badRequest({ [`${param}${suffix}`]: [message] });
       const values = store[column as 'stock' | 'reserved' | 'created' | 'modified'];
       predicates.push((r) => compare(values[r] ?? 0, bound));
     }
@@ -240,13 +331,13 @@ export function whippyRoutes(state: SandboxState): FastifyPluginAsync {
     });
 
     app.post('/api/v1/stocks/', async (request, reply) => {
-      const r = catalog().createStock(parseBody(stockInputSchema, request.body) as WhippyStockInput);
+      const r = catalog().writes.createStock(parseBody(stockInputSchema, request.body) as WhippyStockInput);
       return reply.code(201).send(catalog().whippy.toJson(r));
     });
 
     for (const direction of ['increase', 'decrease'] as const) {
       app.post(`/api/v1/stocks/${direction}_reserved_stock/`, async (request, reply) => {
-        const result = catalog().changeReserved(direction, parseBody(reservedSchema, request.body));
+        const result = catalog().writes.changeReserved(direction, parseBody(reservedSchema, request.body));
         if (result === 'already-reported') return reply.code(208).send({ message: 'Already reported' });
         return reply.code(201).send(catalog().whippy.toJson(result));
       });
@@ -268,20 +359,22 @@ export function whippyRoutes(state: SandboxState): FastifyPluginAsync {
 
     app.post('/api/v1/stocks/insert_or_update_stock/', async (request) => {
       const body = request.body;
-      const items = Array.isArray(body) ? body : [body];
-      const parsed = items.map((item) => stockInputSchema.safeParse(item ?? {}));
-      if (parsed.some((p) => !p.success)) {
-        const errors = parsed.map((p) => (p.success ? {} : fieldErrors(p.error)));
-        throw new SandboxHttpError(400, Array.isArray(body) ? { errors } : (errors[0] ?? {}));
+      if (!Array.isArray(body)) {
+        catalog().writes.upsertStocks([parseBody(stockInputSchema, body) as WhippyStockInput]);
+        return { Store_checkResult: {} };
       }
-      catalog().upsertStocks(parsed.map((p) => p.data as WhippyStockInput));
+      const results = body.map((item) => validateItem(stockInputSchema, item));
+      const inputs: WhippyStockInput[] = [];
+      for (const result of results) if (result.ok) inputs.push(result.data as WhippyStockInput);
+      if (inputs.length < results.length) throw badRequest({ errors: results.map((r) => (r.ok ? {} : r.errors)) });
+      catalog().writes.upsertStocks(inputs);
       return { Store_checkResult: {} };
     });
 
     /** Both documented paths: `active-stocks/{id}/` and `stocks/{id}/` ("List Multiple Active Stock"). */
     for (const path of ['/api/v1/active-stocks/:stockListId/', '/api/v1/stocks/:stockListId/']) {
       app.post(path, async (request) => {
-        const list = catalog().stockListById(Number((request.params as { stockListId: string }).stockListId));
+        const list = catalog().model.stockListById(Number((request.params as { stockListId: string }).stockListId));
         if (!list) throw new SandboxHttpError(404, { detail: 'Not found.' });
         const sku = (request.body as { sku?: unknown } | undefined)?.sku;
         const p = paging(request.query as Query, ACTIVE_STOCK_PAGE, ACTIVE_STOCK_PAGE);
@@ -292,7 +385,7 @@ export function whippyRoutes(state: SandboxState): FastifyPluginAsync {
         let i = p.offset;
         for (; i < total && results.length < p.limit; i++) {
           const index = only ? (only[i] ?? 0) : i;
-          const stock = catalog().productStockJson(list.ordinal, index);
+          const stock = catalog().stocks.json(list.ordinal, index);
           if (stock)
             results.push({ sku: store.skus[index] ?? '', stock: stock.stock, extra_field: { locations: null } });
         }

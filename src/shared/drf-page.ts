@@ -1,13 +1,21 @@
 /** The DRF page envelope both Omnitron and Whippy Ware answer lists with: `{count, next, previous, results}`. */
 import { z } from 'zod';
 
+/** Read tolerantly: `next`/`previous` may be absent (a last page), `count` too (then it is the page's length). */
 export function drfPageSchema<T extends z.ZodType>(item: T) {
-  return z.object({
-    count: z.number().int().nonnegative(),
-    next: z.string().nullable(),
-    previous: z.string().nullable(),
-    results: z.array(item),
-  });
+  return z
+    .object({
+      count: z.number().int().nonnegative().optional(),
+      next: z.string().nullish(),
+      previous: z.string().nullish(),
+      results: z.array(item),
+    })
+    .transform((page) => ({
+      count: page.count ?? page.results.length,
+      next: page.next ?? null,
+      previous: page.previous ?? null,
+      results: page.results,
+    }));
 }
 
 export interface DrfPage<T> {

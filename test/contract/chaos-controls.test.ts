@@ -6,6 +6,7 @@ import axios from 'axios';
 import { createChannelAdapter } from '../../src/channels/registry';
 import type { ChannelItem } from '../../src/channels/port';
 import { OmnitronClient } from '../../src/omnitron/client';
+import { batchObject } from '../../src/omnitron/schemas';
 import { sandboxChannelConfigs } from '../../src/sandbox/connect';
 import type { MarketplaceStats } from '../../src/sandbox/marketplace-state';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server';
@@ -80,14 +81,16 @@ test('open batches with their objects; a product stock delivered by two done bat
   if (!stock) throw new Error('no insert');
   const deliver = async () => {
     const batch = await omnitron.createBatch(2);
-    await omnitron.commitBatch(2, batch.pk, [{ pk: stock.pk }]);
-    await omnitron.markDone(2, batch.pk, [{ pk: stock.pk, remote_id: `gid://shopify/InventoryItem/${stock.product}` }]);
+    await omnitron.commitBatch(2, batch.pk, [{ pk: stock.pk, version_date: stock.modified_date }]);
+    await omnitron.markDone(2, batch.pk, [
+      batchObject(stock.pk, { remote_id: `gid://shopify/InventoryItem/${stock.product}` }),
+    ]);
     return batch.pk;
   };
   const none = { pks: [], batches: [] };
   // An open batch is listed with its objects (what a stuck batch holds).
   const open = await omnitron.createBatch(2);
-  await omnitron.commitBatch(2, open.pk, [{ pk: stock.pk }]);
+  await omnitron.commitBatch(2, open.pk, [{ pk: stock.pk, version_date: stock.modified_date }]);
   expect(await control('GET', 'omnitron/batches?channel=2')).toMatchObject({
     counts: { commit: 1 },
     open: [{ pk: open.pk, status: 'commit', objects: 1 }],
@@ -157,13 +160,14 @@ test('marketplace stats count bodies accepted although identical ones were accep
 
   await trendyol.sendUpdatedStocks([item(1, 4), item(2, 5)], { sendKey: 'chaos-controls' });
   await trendyol.sendUpdatedStocks([item(1, 4), item(2, 6)], { sendKey: 'chaos-controls' });
-  await shopify.sendUpdatedStocks([shopifyItem(1, 4)], { sendKey: 'chaos-controls' });
+  await shopify.sendUpdatedStocks([shopifyItem(1, 4)], { sendKey: 'chaos-controls-1' });
   expect(await stats()).toMatchObject({ trendyolBodiesAcceptedAgain: 0, shopifyMutationsAppliedAgain: 0 });
 
   // The repeat window (0 here) has passed: Trendyol accepts the same body again, and it is counted.
   await trendyol.sendUpdatedStocks([item(1, 4), item(2, 5)], { sendKey: 'chaos-controls' });
-  await shopify.sendUpdatedStocks([shopifyItem(1, 4)], { sendKey: 'chaos-controls' });
-  await shopify.sendUpdatedStocks([shopifyItem(1, 4)], { sendKey: 'chaos-controls' });
+  // Other sends (other keys) of the same rows: applied again, and counted.
+  await shopify.sendUpdatedStocks([shopifyItem(1, 4)], { sendKey: 'chaos-controls-2' });
+  await shopify.sendUpdatedStocks([shopifyItem(1, 4)], { sendKey: 'chaos-controls-3' });
   expect(await stats()).toMatchObject({
     batchesAccepted: 3,
     shopifyMutations: 3,

@@ -1,15 +1,18 @@
 /** Whippy Ware client vs the sandbox's Whippy face: every endpoint, its status codes and shapes (reference examples). */
+import axios from 'axios';
 import { ClientRequestError, AuthenticationError } from '../../src/http/errors';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server';
 import { WhippyStockClient } from '../../src/stock-api/client';
 
 let sandbox: Sandbox;
 let whippy: WhippyStockClient;
+let token: string;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0 });
   const seeded = sandbox.state.catalog.seed({ skus: 250 });
-  whippy = new WhippyStockClient({ baseURL: sandbox.urls.whippy, apiToken: seeded.credentials.whippyToken });
+  token = seeded.credentials.whippyToken;
+  whippy = new WhippyStockClient({ baseURL: sandbox.urls.whippy, apiToken: token });
 });
 afterAll(() => sandbox.close());
 
@@ -64,8 +67,11 @@ test('increase/decrease reserved stock; the same dated change again -> 208 Alrea
   });
   const down = await whippy.decreaseReservedStock(target);
   expect(down).toMatchObject({ reserved_stock: before?.reserved_stock });
-  const missing = await rejection(whippy.increaseReservedStock({ sku: '', location: '' }));
-  expect(Object.keys(JSON.parse(missing.serverMessage ?? '{}'))).toEqual(['sku', 'location']);
+  const blank = await rejection(whippy.increaseReservedStock({ sku: '', location: '' }));
+  expect(JSON.parse(blank.serverMessage ?? '{}')).toEqual({
+    sku: ['This field may not be blank.'],
+    location: ['This field may not be blank.'],
+  });
 });
 
 test('stock queries: Store_checkResult single (raw and salable) and multi', async () => {
@@ -102,6 +108,153 @@ test('upsert: single object updates in place; a bad item in an array changes not
   expect((await whippy.stockQuery('Q-500'))[0]?.stock).toBe(1);
 });
 
+/** A raw request to the Whippy face (no client in between), answering status and parsed body whatever the status. */
+async function raw(method: 'GET' | 'POST', path: string, data?: unknown, contentType = 'application/json') {
+  const response = await axios.request<unknown>({
+    method,
+    url: `${sandbox.urls.whippy}${path}`,
+    data,
+    headers: { Authorization: `Token ${token}`, 'Content-Type': contentType },
+    validateStatus: () => true,
+  });
+  return { status: response.status, body: response.data };
+}
+
+describe("field errors answer DRF's own message per field type", () => {
+  const valid = { provider: 'shop_provider', location: '110', stock: 5, sku: 'DRF-1' };
+  const created = async (fields: Record<string, unknown>) => raw('POST', 'stocks/', { ...valid, ...fields });
+
+  test.each<[string, Record<string, unknown>, Record<string, string[]>]>([
+    ['a string for an integer', { stock: 'five' }, { stock: ['A valid integer is required.'] }],
+    ['a fraction for an integer', { stock: 2.5 }, { stock: ['A valid integer is required.'] }],
+    ['negative stock', { stock: -1 }, { stock: ['Ensure this value is greater than or equal to 0.'] }],
+    [
+      'negative reserved stock',
+      { reserved_stock: -2 },
+      { reserved_stock: ['Ensure this value is greater than or equal to 0.'] },
+    ],
+    ['a blank sku', { sku: '' }, { sku: ['This field may not be blank.'] }],
+    ['a blank location', { location: '' }, { location: ['This field may not be blank.'] }],
+    ['a list for a string', { sku: ['DRF-1'] }, { sku: ['Not a valid string.'] }],
+    ['a boolean for a location', { location: true }, { location: ['Not a valid string.'] }],
+    ['an unknown stock type', { stock_type: 'weekly' }, { stock_type: ['"weekly" is not a valid choice.'] }],
+    ['an unknown unit type', { unit_type: 'quantity' }, { unit_type: ['"quantity" is not a valid choice.'] }],
+    ['garbage for a boolean', { is_active: 'maybe' }, { is_active: ['Must be a valid boolean.'] }],
+    ['null stock', { stock: null }, { stock: ['This field may not be null.'] }],
+    ['null provider', { provider: null }, { provider: ['This field may not be null.'] }],
+    ['null for an optional choice', { stock_type: null }, { stock_type: ['This field may not be null.'] }],
+    [
+      'several bad fields at once',
+      { sku: '', stock: -1, unit_type: 'kilogram' },
+      {
+        sku: ['This field may not be blank.'],
+        stock: ['Ensure this value is greater than or equal to 0.'],
+        unit_type: ['"kilogram" is not a valid choice.'],
+      },
+    ],
+  ])('create with %s -> 400', async (_case, fields, expected) => {
+    await expect(created(fields)).resolves.toEqual({ status: 400, body: expected });
+  });
+
+  test('missing fields -> "This field is required." each; a null period is allowed', async () => {
+    await expect(raw('POST', 'stocks/', {})).resolves.toEqual({
+      status: 400,
+      body: {
+        sku: ['This field is required.'],
+        provider: ['This field is required.'],
+        location: ['This field is required.'],
+        stock: ['This field is required.'],
+      },
+    });
+    const withoutStock: Record<string, unknown> = { ...valid };
+    delete withoutStock.stock;
+    await expect(raw('POST', 'stocks/', withoutStock)).resolves.toEqual({
+      status: 400,
+      body: { stock: ['This field is required.'] },
+    });
+    const ok = await created({ sku: 'DRF-NULL-PERIOD', period: null });
+    expect(ok.status).toBe(201);
+    expect(ok.body).toMatchObject({ sku: 'DRF-NULL-PERIOD', period: null });
+  });
+
+  test('a body that is not an object -> non_field_errors in DRF words', async () => {
+    await expect(raw('POST', 'stocks/', [valid])).resolves.toEqual({
+      status: 400,
+      body: { non_field_errors: ['Invalid data. Expected a dictionary, but got list.'] },
+    });
+    await expect(raw('POST', 'stocks/', '"DRF-1"')).resolves.toEqual({
+      status: 400,
+      body: { non_field_errors: ['Invalid data. Expected a dictionary, but got str.'] },
+    });
+    await expect(raw('POST', 'stocks/', 'null')).resolves.toEqual({
+      status: 400,
+      body: { non_field_errors: ['No data provided'] },
+    });
+  });
+
+  test('reserved stock: a non-string location and a null sku', async () => {
+    await expect(raw('POST', 'stocks/increase_reserved_stock/', { sku: null, location: false })).resolves.toEqual({
+      status: 400,
+      body: { sku: ['This field may not be null.'], location: ['Not a valid string.'] },
+    });
+    await expect(raw('POST', 'stocks/decrease_reserved_stock/', { location: '110' })).resolves.toEqual({
+      status: 400,
+      body: { sku: ['This field is required.'] },
+    });
+  });
+
+  test('insert_or_update_stock: each list item answers its own errors, and nothing is written', async () => {
+    const before = (await whippy.stockQuery('Q-600')).length;
+    const answer = await raw('POST', 'stocks/insert_or_update_stock/', [
+      { ...valid, sku: 'Q-600' },
+      'Q-601',
+      7,
+      null,
+      { ...valid, sku: 'Q-602', stock: '3' },
+      { ...valid, sku: 'Q-603', stock: -3, stock_type: 'weekly' },
+      { ...valid, sku: 'Q-604', provider: '' },
+    ]);
+    expect(answer).toEqual({
+      status: 400,
+      body: {
+        errors: [
+          {},
+          { non_field_errors: ['Invalid data. Expected a dictionary, but got str.'] },
+          { non_field_errors: ['Invalid data. Expected a dictionary, but got int.'] },
+          ['This field may not be null.'],
+          { stock: ['A valid integer is required.'] },
+          {
+            stock: ['Ensure this value is greater than or equal to 0.'],
+            stock_type: ['"weekly" is not a valid choice.'],
+          },
+          { provider: ['This field may not be blank.'] },
+        ],
+      },
+    });
+    expect(await whippy.stockQuery('Q-600')).toHaveLength(before);
+
+    await expect(raw('POST', 'stocks/insert_or_update_stock/', { ...valid, is_active: 'maybe' })).resolves.toEqual({
+      status: 400,
+      body: { is_active: ['Must be a valid boolean.'] },
+    });
+  });
+
+  test("list filters: a bad number or date answers django-filter's form message", async () => {
+    await expect(raw('GET', 'stocks/?stock__gt=many')).resolves.toEqual({
+      status: 400,
+      body: { stock__gt: ['Enter a number.'] },
+    });
+    await expect(raw('GET', 'stocks/?reserved_stock=x')).resolves.toEqual({
+      status: 400,
+      body: { reserved_stock: ['Enter a number.'] },
+    });
+    await expect(raw('GET', 'stocks/?modified_date__gte=yesterday')).resolves.toEqual({
+      status: 400,
+      body: { modified_date__gte: ['Enter a valid date/time.'] },
+    });
+  });
+});
+
 test('list filters incl. lookups, sort and paging; the iterator reads every page', async () => {
   const page = await whippy.listStocks({ location: '111', limit: 10, page: 2 });
   expect(page.count).toBeGreaterThanOrEqual(250);
@@ -112,12 +265,14 @@ test('list filters incl. lookups, sort and paging; the iterator reads every page
 
   const high = await whippy.listStocks({ stock__gte: 35, provider: 'dc_provider', limit: 1000 });
   expect(high.count).toBeGreaterThan(0);
+  expect(high.results.length).toBeGreaterThan(0);
   expect(high.results.every((r) => r.stock >= 35 && r.provider === 'dc_provider')).toBe(true);
   const low = await whippy.listStocks({ stock__lt: 35, provider: 'dc_provider', limit: 1 });
   const allDc = await whippy.listStocks({ provider_name: 'distribution', limit: 1 });
   expect(high.count + low.count).toBe(allDc.count);
 
   const reserved = await whippy.listStocks({ reserved_stock__gt: 0, limit: 1000 });
+  expect(reserved.results.length).toBeGreaterThan(0);
   expect(reserved.results.every((r) => r.reserved_stock > 0)).toBe(true);
   const byName = await whippy.listStocks({ location_name: 'warehouse 11', is_active: true, limit: 1 });
   expect(byName.results[0]?.location).toMatch(/^11[23]$/);
@@ -126,6 +281,7 @@ test('list filters incl. lookups, sort and paging; the iterator reads every page
 
   const sorted = await whippy.listStocks({ sku: 'SF0000003', sort: '-stock' });
   const stocks = sorted.results.map((r) => r.stock);
+  expect(stocks).toHaveLength(4);
   expect(stocks).toEqual([...stocks].sort((a, b) => b - a));
   expect(sorted.count).toBe(4);
 

@@ -57,13 +57,13 @@ export async function batchCounts(control: Control, channelId: number): Promise<
  * pk above `afterBatchPk` count (an update run legitimately re-sends what an earlier insert run sent).
  */
 export function pksInSeveralDoneBatches(sandbox: Sandbox, channelId: number, afterBatchPk = 0): number[] {
-  return sandbox.state.catalog.deliveredTwice(channelId, afterBatchPk).pks;
+  return sandbox.state.catalog.checks.deliveredTwice(channelId, afterBatchPk).pks;
 }
 
 /** How many batches of a channel are `done` right now (read in-process, without a request). */
 export function doneBatches(sandbox: Sandbox, channelId: number): number {
   let n = 0;
-  for (const batch of sandbox.state.catalog.batches.values()) {
+  for (const batch of sandbox.state.catalog.batches.all.values()) {
     if (batch.channel === channelId && batch.status === 'done') n++;
   }
   return n;
@@ -71,5 +71,5 @@ export function doneBatches(sandbox: Sandbox, channelId: number): number {
 
 /** The highest batch pk the sandbox has handed out so far (0 when none). */
 export function lastBatchPk(sandbox: Sandbox): number {
-  return Math.max(0, ...sandbox.state.catalog.batches.keys());
+  return Math.max(0, ...sandbox.state.catalog.batches.all.keys());
 }

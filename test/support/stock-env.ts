@@ -24,6 +24,8 @@ export interface StockTestEnv {
 
 export interface StockTestOptions {
   skus: number;
+  /** More of `POST /control/seed` (e.g. `trendyolRemoteIds`). */
+  seed?: Record<string, unknown>;
   limits?: ChannelConfig['limits'];
   sandbox?: SandboxOptions;
   /** Client timeout towards the sandbox (short in fault tests). */
@@ -40,7 +42,7 @@ export async function startStockTestEnv(options: StockTestOptions): Promise<Stoc
     marketplace: { ...options.sandbox?.marketplace, repeatWindowMs },
   });
   const control = sandboxControl(sandbox);
-  await control('POST', 'seed', { skus: options.skus });
+  await control('POST', 'seed', { ...options.seed, skus: options.skus });
   // A namespace per test file: workflow ids are fixed by design (stock/<channel>/<flow>), so files running at once
   // in one namespace would attach to each other's runs.
   const temporal = await connectIsolatedTemporal('stock');

@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 const setBatchDelay = (batchDelayMs: number) => env.control('PUT', 'marketplace/options', { batchDelayMs });
-const reports = () => env.sandbox.state.catalog.errorReports.filter((r) => r.channel === 1);
+const reports = () => env.sandbox.state.catalog.reports.all.filter((r) => r.channel === 1);
 /** Every 50th product was never sent to the channel: its insert fails before reaching the marketplace. */
 const DELIVERABLE = SKUS - Math.floor(SKUS / 50);
 
@@ -45,7 +45,7 @@ test('past the maximum wait a batch goes fail with a report, and its stocks are 
   expect(summary.batchesFailed).toBeGreaterThanOrEqual(2);
   expect(summary.batchesFailed).toBe(summary.pages);
   expect(await batchCounts(env, 1)).toMatchObject({ sent_to_remote: 0, ongoing: 0, commit: 0, fail: summary.pages });
-  const timedOut = reports().filter((r) => /did not finish batch .* within 1s/.test(r.error_description));
+  const timedOut = reports().filter((r) => /did not finish batch .* within 1s/.test(r.error_desc));
   expect(timedOut).toHaveLength(summary.pages);
 
   // A failed batch hands its stocks back: once the channel is quick again, the next run delivers everything (its
@@ -75,7 +75,7 @@ test('getStockBatchRequests finishes batches a vanished deployment left in sent_
   );
   // The old deployment vanishes: its flow and the children awaiting its batches are gone.
   await flow.terminate('deployment removed');
-  const open = [...env.sandbox.state.catalog.batches.values()].filter(
+  const open = [...env.sandbox.state.catalog.batches.all.values()].filter(
     (b) => b.channel === 1 && (b.status === 'sent_to_remote' || b.status === 'ongoing'),
   );
   expect(open.length).toBe((sent.sent_to_remote ?? 0) + (sent.ongoing ?? 0));

@@ -122,11 +122,11 @@ test('cancelling a run fails its open batch with a report and leaves nothing in 
   const counts = await batchCounts(env, 2);
   expect(counts).toMatchObject({ initialized: 0, commit: 0 });
   // The page in flight, if any, was failed, and says why.
-  const cancelled = env.sandbox.state.catalog.errorReports.filter((r) =>
-    r.error_description.includes('cancelled by an operator'),
+  const cancelled = env.sandbox.state.catalog.reports.all.filter((r) =>
+    r.error_desc.includes('cancelled by an operator'),
   );
   expect(cancelled.map((r) => r.action_object_id).sort()).toEqual(
-    [...env.sandbox.state.catalog.batches.values()]
+    [...env.sandbox.state.catalog.batches.all.values()]
       .filter((b) => b.channel === 2 && b.status === 'fail')
       .map((b) => b.pk)
       .sort(),
@@ -138,14 +138,14 @@ test('cancelling a run fails its open batch with a report and leaves nothing in 
 
 test('a batch a lost reply left initialized is failed, with a report, when the channel next plans a flow', async () => {
   const catalog = env.sandbox.state.catalog;
-  const orphan = catalog.createBatch(2, 'productstock');
-  const fresh = catalog.createBatch(2, 'productstock');
+  const orphan = catalog.batches.create(2, 'productstock');
+  const fresh = catalog.batches.create(2, 'productstock');
   orphan.modified_date = new Date(Date.now() - 11 * 60_000).toISOString();
   await (await env.stockflow.start('updateProductStocks', { channelId: 2 })).result();
-  expect(catalog.batch(2, orphan.pk).status).toBe('fail');
-  expect(catalog.batch(2, fresh.pk).status).toBe('initialized'); // possibly another flow's, just opened: left alone
-  expect(catalog.errorReports.filter((r) => r.action_object_id === orphan.pk).map((r) => r.error_description)).toEqual([
+  expect(catalog.batches.get(2, orphan.pk).status).toBe('fail');
+  expect(catalog.batches.get(2, fresh.pk).status).toBe('initialized'); // possibly another flow's, just opened: left alone
+  expect(catalog.reports.all.filter((r) => r.action_object_id === orphan.pk).map((r) => r.error_desc)).toEqual([
     'orphaned: opened by a step whose reply was lost, never committed',
   ]);
-  catalog.updateBatch(2, fresh.pk, { status: 'fail' });
+  catalog.batches.update(2, fresh.pk, { status: 'fail' });
 });

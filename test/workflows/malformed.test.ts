@@ -31,14 +31,14 @@ test('each broken row is reported once and settled; the rest of the list is deli
   expect(records.every((r) => r.times === 1)).toBe(true);
   expect(summary).toMatchObject({ pages: SKUS / PAGE, pagesFailed: 0, targetsGivenUp: [] });
 
-  const reports = env.sandbox.state.catalog.errorReports.filter((r) => r.channel === 2 && !r.is_ok);
+  const reports = env.sandbox.state.catalog.reports.all.filter((r) => r.channel === 2 && !r.is_ok);
   const malformedReports = reports.filter((r) =>
-    /^malformed product stock from Omnitron/.test(r.error_description ?? ''),
+    /^malformed product stock from Omnitron/.test(r.error_desc ?? ''),
   );
   expect(malformedReports.map((r) => r.action_object_id).sort((a, b) => Number(a) - Number(b))).toEqual(
     [...broken].sort((a, b) => a - b),
   );
-  const settled = [...env.sandbox.state.catalog.batches.values()]
+  const settled = [...env.sandbox.state.catalog.batches.all.values()]
     .filter((b) => b.channel === 2 && b.status === 'done')
     .flatMap((b) => b.objects)
     .filter((o) => broken.includes(o.pk));

@@ -19,7 +19,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-const reports = (channel: number) => env.sandbox.state.catalog.errorReports.filter((r) => r.channel === channel);
+const reports = (channel: number) => env.sandbox.state.catalog.reports.all.filter((r) => r.channel === channel);
 /** Products the sandbox never sent to the channels (every 50th): their inserts fail "Product has not been sent". */
 const NEVER_SENT = Math.floor(SKUS / 50);
 
@@ -56,8 +56,8 @@ async function expectPriceNotFoundReportedOnce(channelId: number): Promise<void>
   const newReports = reports(channelId).slice(reportsBefore);
   expect(newReports.every((r) => !r.is_ok)).toBe(true);
   // Only these reports: an async batch settles such stocks when the channel finishes, without a second report.
-  expect(newReports.map((r) => r.error_description)).toEqual(Array(withoutPrice.length).fill('PriceNotFound'));
-  const failedObjects = [...env.sandbox.state.catalog.batches.values()]
+  expect(newReports.map((r) => r.error_desc)).toEqual(Array(withoutPrice.length).fill('PriceNotFound'));
+  const failedObjects = [...env.sandbox.state.catalog.batches.all.values()]
     .filter((b) => b.channel === channelId && b.status === 'done')
     .flatMap((b) => b.objects.filter((o) => withoutPrice.includes(o.pk) && o.failed_reason_type));
   expect(failedObjects.slice(-withoutPrice.length).map((o) => o.failed_reason_type)).toEqual(
@@ -88,7 +88,7 @@ describe('async channel (Trendyol)', () => {
     expect(ok.filter((r) => r.error_code.includes('-Channel-SendInsertedStocks-'))).toHaveLength(summary.pages);
     expect(ok.filter((r) => r.error_code.includes('-Channel-CheckStocks-'))).toHaveLength(summary.pages);
     const failures = reports(1).filter((r) => !r.is_ok);
-    expect(failures.map((r) => r.error_description)).toEqual(Array(NEVER_SENT).fill('Product has not been sent'));
+    expect(failures.map((r) => r.error_desc)).toEqual(Array(NEVER_SENT).fill('Product has not been sent'));
   });
 
   test('each activity and batch child carries a one-line summary for the Web UI', async () => {
