@@ -8,10 +8,6 @@
  * Slow by nature: an activity that was running when the process died is only retried after its start-to-close
  * timeout (2 minutes, workflows/activity-proxies.ts — no heartbeat timeout), so this test allows 5 minutes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { StockflowClient } from '../../src/client';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server';
 import type { SendFlowSummary } from '../../workflows/send-flows';
@@ -29,73 +25,11 @@ import { FAST_TUNING } from '../support/stock-env';
 import { chainHistories, firstRunId } from '../support/histories';
 import { connectIsolatedTemporal, type IsolatedTemporal } from '../support/isolated-namespace';
 import { uniqueTaskQueue } from '../support/temporal';
-import {
-  WORKER_NAMESPACE,
-  WORKER_LIMITS,
-  WORKER_READY_LINE,
-  WORKER_SANDBOX_URLS,
-  WORKER_SHUTDOWN_GRACE,
-  WORKER_REPEAT_WINDOW_MS,
-  WORKER_TASK_QUEUE,
-} from '../support/worker-process';
+import { killWorker, spawnWorker, type WorkerProcess } from '../support/worker-processes';
 
-const WORKER_SCRIPT = join(__dirname, '..', '..', 'dist', 'test', 'support', 'worker-process.js');
 const SKUS = 1_500;
 const ITEMS_PER_REQUEST = 50;
 const REPEAT_WINDOW_MS = 2_000;
-
-interface WorkerProcess {
-  child: ChildProcess;
-  output(): string;
-}
-
-/** Spawns the worker in a process group of its own (so one kill reaches everything it started); resolves when ready. */
-async function spawnWorker(sandbox: Sandbox, taskQueue: string): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [WORKER_SCRIPT], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      [WORKER_NAMESPACE]: temporal.namespace,
-      [WORKER_TASK_QUEUE]: taskQueue,
-      [WORKER_SANDBOX_URLS]: JSON.stringify(sandbox.urls),
-      [WORKER_LIMITS]: JSON.stringify({ itemsPerRequest: ITEMS_PER_REQUEST }),
-      [WORKER_SHUTDOWN_GRACE]: '1s',
-      [WORKER_REPEAT_WINDOW_MS]: String(REPEAT_WINDOW_MS),
-    },
-  });
-  let seen = '';
-  child.stdout?.on('data', (chunk: Buffer) => (seen += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (seen += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker not ready within 30 s; output:\n${seen}`)), 30_000);
-    const onData = () => {
-      if (WORKER_READY_LINE.test(seen)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited (${code}) before it was ready; output:\n${seen}`));
-    });
-  });
-  return { child, output: () => seen };
-}
-
-/** SIGKILLs the worker's whole process group and waits until the process is gone. */
-async function killWorker(worker: WorkerProcess | undefined): Promise<void> {
-  const child = worker?.child;
-  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    child.kill('SIGKILL'); // the group is gone already; make sure of the leader
-  }
-  await exited;
-}
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -104,6 +38,14 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+const workerOptions = (taskQueue: string) => ({
+  sandbox,
+  namespace: temporal.namespace,
+  taskQueue,
+  limits: { itemsPerRequest: ITEMS_PER_REQUEST },
+  repeatWindowMs: REPEAT_WINDOW_MS,
+});
 
 let sandbox: Sandbox;
 let temporal: IsolatedTemporal;
@@ -126,12 +68,9 @@ afterAll(async () => {
 });
 
 test('a SIGKILLed worker process loses nothing: a new one finishes both flows, no page committed twice', async () => {
-  if (!existsSync(WORKER_SCRIPT)) {
-    throw new Error(`${WORKER_SCRIPT} does not exist: run \`npm run build\` first (npm test does)`);
-  }
   const taskQueue = uniqueTaskQueue('worker-crash');
   const stockflow = new StockflowClient(temporal.client, taskQueue);
-  const first = await spawnWorker(sandbox, taskQueue);
+  const first = await spawnWorker(workerOptions(taskQueue));
   workers.push(first);
 
   const trendyol = await stockflow.start('insertProductStocks', { channelId: 1, tuning: FAST_TUNING });
@@ -153,7 +92,7 @@ test('a SIGKILLed worker process loses nothing: a new one finishes both flows, n
 
   const killedAt = Date.now();
 
-  workers.push(await spawnWorker(sandbox, taskQueue));
+  workers.push(await spawnWorker(workerOptions(taskQueue)));
   const [trendyolSummary, shopifySummary] = (await Promise.all([trendyol.result(), shopify.result()])) as [
     SendFlowSummary,
     SendFlowSummary,
