@@ -53,6 +53,8 @@ export async function resolveIdentities(
     for await (const action of omnitron.iterateIntegrationActions(channel.channelId, {
       local_batch_id: batch.local_batch_id,
       status: 'processing',
+      // One page for the batch where Omnitron allows it (a server cap just means more pages).
+      limit: Math.max(1, stocks.length),
     })) {
       if (action.model === 'productstock' && action.remote_id) byStock.set(action.object_id, action.remote_id);
     }

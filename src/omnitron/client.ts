@@ -4,8 +4,8 @@
  * are wrong and surfaces as AuthenticationError). No other retries: Temporal retries the activity.
  *
  * Writes exactly what the reference implementation (`akinon/channel_app` over omnisdk) sends, with the spec's field
- * names; reads every shape either shows (schemas.ts). Lists of ids go out in chunks (50 ids a request, as the
- * reference chunks them; 10 for remote ids), so no query string nears the 8 KiB proxies refuse.
+ * names; reads every shape either shows (schemas.ts). Lists of ids go out in chunks under 6 KiB of query, so no URL
+ * nears the 8 KiB proxies refuse.
  *
  * The password and token live in private fields: they never reach errors (the mapper copies no headers), logs,
  * `JSON.stringify` or `util.inspect` of the client.
@@ -113,9 +113,15 @@ export interface CommitObject {
   version_date: string | null;
 }
 
-/** Ids a request: the reference's chunk sizes (`object_id__in`, `pk__in`: 50; `remote_id__in`: 10). */
-export const ID_CHUNK = 50;
-export const REMOTE_ID_CHUNK = 10;
+/**
+ * Id lists (`pk__in`, `object_id__in`, `remote_id__in`) go out packed into requests whose list stays under
+ * ID_QUERY_BYTES, at most MAX_IDS_PER_REQUEST ids, so a URL stays well under the 8 KiB proxies allow. The reference
+ * chunks by count (50 ids; 10 remote ids) and so asks 20 times for a page of 1,000 stocks where this asks twice: any
+ * failed request retries the whole activity attempt, so an attempt's odds under faults fall with every request it
+ * makes (README, Contracts).
+ */
+export const ID_QUERY_BYTES = 6 * 1024;
+export const MAX_IDS_PER_REQUEST = 1_000;
 /** Chunks of one list asked at once. */
 const CHUNK_CONCURRENCY = 4;
 
@@ -142,17 +148,40 @@ function validateEachStock(records: readonly unknown[]): Pick<ProductStockPage, 
 
 const pkList = (values: readonly (number | string)[] | undefined) => (values ? values.join(',') : undefined);
 
-function chunked<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+/** Bytes an id adds to a query list (encoded as axios sends it, commas kept) plus its separator. */
+const queryBytes = (id: number | string) => Buffer.byteLength(encodeURIComponent(String(id))) + 1;
+
+/** `ids` in order, split into lists of at most MAX_IDS_PER_REQUEST ids and ID_QUERY_BYTES each. */
+export function packIds<T extends number | string>(ids: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const id of ids) {
+    const size = queryBytes(id);
+    if (current.length > 0 && (bytes + size > ID_QUERY_BYTES || current.length >= MAX_IDS_PER_REQUEST)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(id);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
-/** Every chunk of `ids` through `fetch`, a few at a time, results in chunk order. */
-async function inChunks<I, R>(ids: readonly I[], size: number, fetch: (chunk: I[]) => Promise<R[]>): Promise<R[]> {
+/** Every record of every chunk of `ids`, each chunk paged through `next`, a few chunks at a time, in chunk order. */
+async function readInChunks<I extends number | string, R>(
+  ids: readonly I[],
+  page: (chunk: I[], page: number) => Promise<DrfPage<R>>,
+): Promise<R[]> {
   const limit = pLimit(CHUNK_CONCURRENCY);
-  const results = await Promise.all(chunked(ids, size).map((chunk) => limit(() => fetch(chunk))));
-  return results.flat();
+  const read = async (chunk: I[]) => {
+    const records: R[] = [];
+    for await (const record of iteratePages((n) => page(chunk, n))) records.push(record);
+    return records;
+  };
+  return (await Promise.all(packIds(ids).map((chunk) => limit(() => read(chunk))))).flat();
 }
 
 export class OmnitronClient {
@@ -198,19 +227,17 @@ export class OmnitronClient {
 
   /**
    * Product stocks by pk, whatever their state (also while committed), validated record by record: the DRF list
-   * `channel/{cid}/product_stocks/?pk__in=&limit=` in chunks of 50, as the reference reads a batch's stocks back.
-   * The send activity reads a committed batch's stocks with it, so no stock record ever travels through history.
+   * `channel/{cid}/product_stocks/?pk__in=&limit=`, as the reference reads a batch's stocks back. The send activity
+   * reads a committed batch's stocks with it, so no stock record ever travels through workflow history.
    */
   async getProductStocks(channelId: number, pks: readonly number[]): Promise<Omit<ProductStockPage, 'next'>> {
-    const records = await inChunks(pks, ID_CHUNK, async (chunk) => {
-      const envelope = await this.get(
-        `channel/${channelId}/product_stocks/`,
-        looseProductStockPageSchema,
-        'product stocks',
-        { pk__in: pkList(chunk), limit: chunk.length },
-      );
-      return envelope.results;
-    });
+    const records = await readInChunks(pks, (chunk, page) =>
+      this.get(`channel/${channelId}/product_stocks/`, looseProductStockPageSchema, 'product stocks', {
+        pk__in: pkList(chunk),
+        limit: chunk.length,
+        page,
+      }),
+    );
     return { count: records.length, ...validateEachStock(records) };
   }
 
@@ -233,8 +260,8 @@ export class OmnitronClient {
   }
 
   /**
-   * Every integration action matching the filters, page after page; an `object_id__in` list goes out 50 ids a
-   * request and a `remote_id__in` list 10 (remote ids can be long), each chunk paged on its own.
+   * Every integration action matching the filters, page after page; an `object_id__in` or `remote_id__in` list goes
+   * out in packed chunks (see {@link packIds}), each chunk paged on its own.
    */
   async *iterateIntegrationActions(
     channelId: number,
@@ -242,9 +269,9 @@ export class OmnitronClient {
   ): AsyncGenerator<IntegrationAction> {
     const { object_id__in: objectIds, remote_id__in: remoteIds } = filters;
     const chunks: Omit<IntegrationActionFilters, 'page'>[] = objectIds
-      ? chunked(objectIds, ID_CHUNK).map((ids) => ({ ...filters, object_id__in: ids }))
+      ? packIds(objectIds).map((ids) => ({ ...filters, object_id__in: ids }))
       : remoteIds
-        ? chunked(remoteIds, REMOTE_ID_CHUNK).map((ids) => ({ ...filters, remote_id__in: ids }))
+        ? packIds(remoteIds).map((ids) => ({ ...filters, remote_id__in: ids }))
         : [filters];
     for (const chunk of chunks) {
       const limit = chunk.limit ?? chunk.object_id__in?.length ?? chunk.remote_id__in?.length;
@@ -339,32 +366,31 @@ export class OmnitronClient {
     return cached;
   }
 
-  /** Channel products by pk, 50 a request (`pk__in`, `limit`). */
+  /** Channel products by pk (`pk__in`, `limit`). */
   listProducts(channelId: number, pks: readonly number[]): Promise<Product[]> {
-    return inChunks(pks, ID_CHUNK, async (chunk) => {
-      const page = await this.get(`channel/${channelId}/products/`, drfPageSchema(productSchema), 'products', {
+    return readInChunks(pks, (chunk, page) =>
+      this.get(`channel/${channelId}/products/`, drfPageSchema(productSchema), 'products', {
         pk__in: pkList(chunk),
         limit: chunk.length,
-      });
-      return page.results;
-    });
+        page,
+      }),
+    );
   }
 
-  /** Prices of products in a price list, 50 products a request, as the reference asks for them. */
+  /** Prices of products in a price list (`product__pk__in`, `price_list`, `limit`, as the reference asks). */
   listExtraProductPrices(
     channelId: number,
     productPks: readonly number[],
     priceListId: number,
   ): Promise<ExtraProductPrice[]> {
-    return inChunks(productPks, ID_CHUNK, async (chunk) => {
-      const page = await this.get(
+    return readInChunks(productPks, (chunk, page) =>
+      this.get(
         `channel/${channelId}/extra_product_prices/`,
         drfPageSchema(extraProductPriceSchema),
         'extra product prices',
-        { product__pk__in: pkList(chunk), price_list: priceListId, limit: chunk.length },
-      );
-      return page.results;
-    });
+        { product__pk__in: pkList(chunk), price_list: priceListId, limit: chunk.length, page },
+      ),
+    );
   }
 
   /** Every batch update names its channel, as the reference's do. */

@@ -6,7 +6,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ClientRequestError, RateLimitedError } from '../../src/http/errors';
-import { ID_CHUNK, OmnitronClient, REMOTE_ID_CHUNK } from '../../src/omnitron/client';
+import { ID_QUERY_BYTES, MAX_IDS_PER_REQUEST, OmnitronClient } from '../../src/omnitron/client';
 import { batchObject } from '../../src/omnitron/schemas';
 import { LOGINS_PER_WINDOW } from '../../src/omnitron/session';
 import {
@@ -262,31 +262,63 @@ describe('writes exactly what the reference sends', () => {
     ]);
   });
 
-  test('long id lists go out in chunks (50 ids; 10 remote ids), each query under 8 KiB, sorted by id', async () => {
+  test('long id lists go out in chunks under 8 KiB of query, every id once and in order, sorted by id', async () => {
     serve('GET', 'channel/7/integration_actions/', { count: 0, next: null, previous: null, results: [] });
     serve('GET', 'channel/7/product_stocks/', { count: 0, next: null, previous: null, results: [] });
     const ids = Array.from({ length: 1_000 }, (_, i) => 200_000_001 + i);
+    const remoteIds = ids.map((id) => `gid://shopify/InventoryItem/${id}`);
     const omnitron = client();
     const drain = async (actions: AsyncGenerator<unknown>) => {
       for await (const action of actions) throw new Error(`no action expected, got ${JSON.stringify(action)}`);
     };
     await drain(omnitron.iterateIntegrationActions(7, { object_id__in: ids, content_type_name: 'product' }));
-    await drain(omnitron.iterateIntegrationActions(7, { remote_id__in: ids.slice(0, 95).map(String) }));
+    await drain(omnitron.iterateIntegrationActions(7, { remote_id__in: remoteIds }));
     await omnitron.getProductStocks(7, ids);
     const actionCalls = requestsTo('GET', 'channel/7/integration_actions/');
+    const listOf = (calls: Recorded[], key: string) => calls.flatMap((r) => (r.query.get(key) ?? '').split(','));
     const byObject = actionCalls.filter((r) => r.query.has('object_id__in'));
     const byRemote = actionCalls.filter((r) => r.query.has('remote_id__in'));
-    expect(byObject).toHaveLength(1_000 / ID_CHUNK);
-    expect(byRemote).toHaveLength(Math.ceil(95 / REMOTE_ID_CHUNK));
-    const asked = byObject.flatMap((r) => (r.query.get('object_id__in') ?? '').split(',').map(Number));
-    expect(asked).toEqual(ids);
-    expect(actionCalls.every((r) => r.query.get('sort') === 'id')).toBe(true);
     const stockCalls = requestsTo('GET', 'channel/7/product_stocks/');
-    expect(stockCalls).toHaveLength(1_000 / ID_CHUNK);
+    // The same 1,000 ids in one request would not fit; in chunks every id is asked once, in order.
+    expect(ids.join(',').length).toBeGreaterThan(8 * 1024);
+    expect(listOf(byObject, 'object_id__in').map(Number)).toEqual(ids);
+    expect(listOf(byRemote, 'remote_id__in')).toEqual(remoteIds);
+    expect(listOf(stockCalls, 'pk__in').map(Number)).toEqual(ids);
+    // Packed, not chunked by a small count: about as few requests as the query budget allows.
+    const packedBytes = (list: readonly (number | string)[]) =>
+      list.reduce<number>((sum, id) => sum + encodeURIComponent(String(id)).length + 1, 0);
+    for (const [calls, list] of [
+      [byObject, ids],
+      [byRemote, remoteIds],
+      [stockCalls, ids],
+    ] as const) {
+      expect(calls.length).toBeGreaterThan(1);
+      expect(calls.length).toBeLessThanOrEqual(Math.ceil(packedBytes(list) / ID_QUERY_BYTES) + 1);
+    }
     const urls = [...actionCalls, ...stockCalls].map((r) => Buffer.byteLength(r.url));
     expect(Math.max(...urls)).toBeLessThan(8 * 1024);
-    // The same 1,000 ids in one request would not fit.
-    expect(ids.join(',').length).toBeGreaterThan(8 * 1024);
+    expect(actionCalls.every((r) => r.query.get('sort') === 'id')).toBe(true);
+    // Each chunk asks for a page of its own size (limit) and at most MAX_IDS_PER_REQUEST ids.
+    for (const call of stockCalls) {
+      const n = (call.query.get('pk__in') ?? '').split(',').length;
+      expect(Number(call.query.get('limit'))).toBe(n);
+      expect(n).toBeLessThanOrEqual(MAX_IDS_PER_REQUEST);
+    }
+  });
+
+  test('a chunk whose answer the server pages (a lower page-size cap) is read through next', async () => {
+    const records = Array.from({ length: 30 }, (_, i) => ({ pk: 600 + i, product: i, stock: i, modified_date: 'x' }));
+    serve('GET', 'channel/7/product_stocks/', (r: Recorded) => {
+      const page = Number(r.query.get('page') ?? 1);
+      const slice = records.slice((page - 1) * 10, page * 10);
+      return { count: records.length, next: page < 3 ? `page=${page + 1}` : null, previous: null, results: slice };
+    });
+    const read = await client().getProductStocks(
+      7,
+      records.map((r) => r.pk),
+    );
+    expect(read.stocks.map((s) => s.pk)).toEqual(records.map((r) => r.pk));
+    expect(requestsTo('GET', 'channel/7/product_stocks/').map((r) => r.query.get('page'))).toEqual(['1', '2', '3']);
   });
 
   test('batch lists ask like the reference: repeated status, content type and the channel', async () => {

@@ -153,3 +153,21 @@ test('a Trendyol batch checked after its result expired ends fail with a report;
     await env.close();
   }
 }, 120_000);
+
+test("a quantity above the channel's maximum is capped at it, never sent as it is", async () => {
+  const env = await startStockTestEnv({ skus: 10, limits: { itemsPerRequest: 5 } });
+  try {
+    // Main list = locations 110 and 113: 25,000 + whatever 113 holds, well above Trendyol's 20,000.
+    await env.control('POST', 'stocks', { changes: [{ sku: 'SF0000003', location: '110', stock: 25_000 }] });
+    const summary = (await (
+      await env.stockflow.start('insertProductStocks', { channelId: 1, tuning: FAST_TUNING })
+    ).result()) as SendFlowSummary;
+    expect(summary).toMatchObject({ stocksSent: 10, stocksFailed: 0 });
+    const rows = await mismatches(env, 1);
+    expect(rows).toEqual([{ sku: 'SF0000003', expected: expect.any(Number), held: 20_000 }]);
+    expect(rows[0]?.expected).toBeGreaterThan(25_000 - 1);
+    expect(env.sandbox.state.marketplace.stats().itemFailures).toBe(0);
+  } finally {
+    await env.close();
+  }
+}, 60_000);
