@@ -140,7 +140,6 @@ function writeChannelsFile(dir: string, urls: Sandbox['urls'], options: StackOpt
       channelId: 2,
       adapter: 'shopify',
       baseURL: urls.shopify,
-      apiVersion: '2026-01',
       accessTokenEnv: 'BENCH_SHOPIFY_ACCESS_TOKEN',
       ...(options.limits?.[2] ? { limits: options.limits[2] } : {}),
       ...(options.timeoutMs?.[2] ? { timeoutMs: options.timeoutMs[2] } : {}),

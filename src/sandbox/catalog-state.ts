@@ -39,7 +39,7 @@ export class CatalogState {
   readonly model = new Catalogue();
   readonly stocks = new ProductStocks(this.model);
   readonly products = new Products(this.model);
-  readonly actions = new IntegrationActions(this.model, this.products);
+  readonly actions = new IntegrationActions(this.products);
   readonly batches = new BatchRequests(this.model, this.stocks, this.actions);
   readonly reports = new ErrorReports(this.model);
   readonly writes = new StockWrites(this.model, this.stocks);

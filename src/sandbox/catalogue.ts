@@ -51,6 +51,8 @@ export interface Catalog {
 }
 
 export const iso = (ms = Date.now()) => new Date(ms).toISOString();
+/** The seeded records' dates (computed per request for a million records: kept as one string). */
+export const EPOCH_ISO = iso(0);
 
 export class Catalogue {
   whippy = new StockStore();

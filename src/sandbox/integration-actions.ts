@@ -3,7 +3,7 @@
  * (`version_date`) and its state (`processing` while committed into a batch, then `success` or `error`). Stored ones
  * are created by batch commits; the seeded products' actions are computed (see products.ts).
  */
-import { type Catalogue, CONTENT_TYPES, type ContentTypeModel, iso } from './catalogue';
+import { CONTENT_TYPES, type ContentTypeModel, EPOCH_ISO, iso } from './catalogue';
 import type { Products } from './products';
 
 /** Seeded PRODUCT integration actions are computed, not stored; their ids live above these. */
@@ -28,15 +28,15 @@ export interface IntegrationAction {
 
 export class IntegrationActions {
   private readonly stored = new Map<string, IntegrationAction>();
+  /** local_batch_id -> the stored actions committed under it (a batch's actions are listed by it, page after page). */
+  private readonly byBatch = new Map<string, Set<IntegrationAction>>();
   private seq = 0;
 
-  constructor(
-    private readonly model: Catalogue,
-    private readonly products: Products,
-  ) {}
+  constructor(private readonly products: Products) {}
 
   reset(): void {
     this.stored.clear();
+    this.byBatch.clear();
     this.seq = 0;
   }
 
@@ -49,11 +49,11 @@ export class IntegrationActions {
       model: 'product',
       object_id: pk,
       remote_id: remoteId,
-      version_date: iso(0),
+      version_date: EPOCH_ISO,
       status: 'success',
       local_batch_id: null,
-      created_date: iso(0),
-      modified_date: iso(0),
+      created_date: EPOCH_ISO,
+      modified_date: EPOCH_ISO,
     };
   }
 
@@ -69,7 +69,11 @@ export class IntegrationActions {
    * Candidate actions for a listing. Seeded product actions are computed, so they are listed only when the request
    * names objects (`object_id__in` / `remote_id__in`) — how the flows ask for them; a full listing shows stored ones.
    */
-  candidates(channel: number, objectIds?: number[], remoteIds?: string[]): IntegrationAction[] {
+  candidates(channel: number, filter: { objectIds?: number[]; remoteIds?: string[]; localBatchId?: string }) {
+    const { objectIds, remoteIds, localBatchId } = filter;
+    if (localBatchId !== undefined && !objectIds && !remoteIds) {
+      return [...(this.byBatch.get(localBatchId) ?? [])].filter((a) => a.channel === channel);
+    }
     if (objectIds) {
       return objectIds.flatMap((id) =>
         CONTENT_TYPES.map((c) => this.of(channel, c.model, id)).filter((a): a is IntegrationAction => !!a),
@@ -105,16 +109,15 @@ export class IntegrationActions {
       };
       this.stored.set(key, action);
     }
+    const previousBatch = action.local_batch_id;
     Object.assign(action, change, { modified_date: iso() });
-  }
-
-  /** Every stored action (the sandbox's own checks). */
-  all(): IntegrationAction[] {
-    return [...this.stored.values()];
-  }
-
-  /** The channel a listing names must exist. */
-  hasChannel(channel: number): boolean {
-    return this.model.channels.has(channel);
+    if (action.local_batch_id !== previousBatch) {
+      if (previousBatch !== null) this.byBatch.get(previousBatch)?.delete(action);
+      if (action.local_batch_id !== null) {
+        let actions = this.byBatch.get(action.local_batch_id);
+        if (!actions) this.byBatch.set(action.local_batch_id, (actions = new Set()));
+        actions.add(action);
+      }
+    }
   }
 }

@@ -187,7 +187,7 @@ export function omnitronRoutes(state: SandboxState): FastifyPluginAsync {
       const status = single(query, 'status');
       const contentModel = single(query, 'content_type_name');
       const found = actions
-        .candidates(channel, objectIds, remoteIds)
+        .candidates(channel, { objectIds, remoteIds, localBatchId })
         .filter(
           (a) =>
             (localBatchId === undefined || a.local_batch_id === localBatchId) &&
