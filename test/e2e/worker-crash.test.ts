@@ -132,14 +132,20 @@ test('a SIGKILLed worker process loses nothing: a new one finishes both flows, n
   expect(await trendyolMismatches(control, expected1)).toEqual([]);
   expect(await shopifyMismatches(control, expected2)).toEqual([]);
 
-  // Nothing left open, and no product stock committed into two `done` batches.
+  // Nothing left in commit, and no product stock committed into two `done` batches. A kill between Omnitron creating
+  // a batch and the step's checkpoint reaching Temporal can leave that one batch `initialized` and empty (the design's
+  // harmless orphan): the next run's planning sweep fails it once it is 10 minutes old — shown here by ageing it.
+  const open = () => [...sandbox.state.catalog.batches.all.values()].filter((b) => b.status === 'initialized');
   for (const channelId of [1, 2]) {
-    const counts = await batchCounts(control, channelId);
-    expect({ channelId, initialized: counts.initialized, commit: counts.commit }).toEqual({
-      channelId,
-      initialized: 0,
-      commit: 0,
-    });
+    expect({ channelId, commit: (await batchCounts(control, channelId)).commit }).toEqual({ channelId, commit: 0 });
     expect(pksInSeveralDoneBatches(sandbox, channelId)).toEqual([]);
   }
+  const orphans = open();
+  expect(orphans.length).toBeLessThanOrEqual(1);
+  for (const orphan of orphans) {
+    expect(orphan.objects).toEqual([]);
+    orphan.modified_date = new Date(Date.now() - 11 * 60_000).toISOString();
+    await (await stockflow.start('updateProductStocks', { channelId: orphan.channel, tuning: FAST_TUNING })).result();
+  }
+  expect(open()).toEqual([]);
 }, 300_000);
