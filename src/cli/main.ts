@@ -4,6 +4,7 @@
  *   start   the whole local stack: embedded Temporal dev server (unless TEMPORAL_ADDRESS is set) and a worker
  *   worker  a worker only, against the configured Temporal (scale out by running more of these)
  *   sandbox the local stand-in for Omnitron, Whippy Ware and the marketplaces
+ *   cluster the docker-compose stack run natively: PostgreSQL, Temporal server, Web UI server, N workers
  *   check   run the self-check workflow against the configured stack and print what answered
  *   schedule list, trigger, pause or unpause the flows' Temporal Schedules
  *   sync, status, pause, resume, cancel   run and steer one stock flow of a channel (src/cli/flows.ts)
@@ -12,6 +13,7 @@ import { Command } from 'commander';
 import { startCommand } from './start';
 import { checkCommand } from './check';
 import { sandboxCommand } from './sandbox';
+import { clusterCommand } from './cluster';
 import { registerFlowCommands } from './flows';
 import { scheduleCommand } from './schedules';
 
@@ -37,6 +39,17 @@ program
   .option('--host <host>', 'address to bind (keep it on loopback)', '127.0.0.1')
   .option('--skus <n>', 'seed a demo catalogue of this many SKUs (0: start empty, seed via POST /control/seed)', '1000')
   .action((opts: { port: string; host: string; skus: string }) => sandboxCommand(opts));
+
+program
+  .command('cluster')
+  .description(
+    'run the docker-compose stack natively: PostgreSQL, Temporal server, Web UI, N workers (and the sandbox)',
+  )
+  .option('--workers <n>', 'stockflow worker processes', '2')
+  .option('--port-offset <n>', 'shift every port of the stack (7233, 8080, 5432, ...) by n', '0')
+  .option('--state-dir <dir>', 'database and logs (default $STOCKFLOW_STATE_DIR/cluster)')
+  .option('--skus <n>', "the sandbox's demo catalogue, when no OMNITRON_URL is set", '1000')
+  .action((opts: { workers: string; portOffset: string; stateDir?: string; skus: string }) => clusterCommand(opts));
 
 program
   .command('check')

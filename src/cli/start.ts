@@ -9,7 +9,7 @@ import { temporalConnectionOptions } from '../temporal/connection';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { prebuiltBundle } from '../temporal/bundle';
 import { ensureStockSchedules } from '../temporal/schedules';
-import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { ensureNamespace, ensureSearchAttributes } from '../temporal/search-attributes';
 import { configuredStockDeps, createStockflowWorker } from '../worker';
 
 /**
@@ -44,6 +44,9 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
   if (!server) {
     const admin = await Connection.connect(connectionOptions);
     try {
+      if (await ensureNamespace(admin, config.temporal.namespace)) {
+        console.log(`Registered namespace ${config.temporal.namespace}`);
+      }
       const added = await ensureSearchAttributes(admin, config.temporal.namespace);
       if (added.length > 0) console.log(`Registered search attributes: ${added.join(', ')}`);
     } finally {

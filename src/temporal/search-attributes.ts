@@ -1,8 +1,10 @@
 /**
- * Registers stockflow's custom search attributes on a real cluster (the dev server gets them as start flags). Runs at
- * worker start-up, so a fresh cluster needs no manual `temporal operator search-attribute create`.
+ * Registers stockflow's namespace and custom search attributes on a real cluster (the dev server gets them as start
+ * flags). Runs at worker start-up, so a fresh cluster needs no manual `temporal operator namespace create` or
+ * `search-attribute create`; several workers starting at once race harmlessly (an "already exists" is success).
  */
 import type { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { STOCKFLOW_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 
@@ -10,8 +12,55 @@ const INDEXED_TYPE = {
   KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
 } as const;
 
-/** Adds the attributes the namespace lacks; returns the names it added. Idempotent. */
+const GRPC_NOT_FOUND = 5;
+const GRPC_ALREADY_EXISTS = 6;
+const grpcCode = (err: unknown) => (err as { code?: number }).code;
+
+/** How long a new namespace keeps closed workflows (the Web UI's history of runs). */
+const NAMESPACE_RETENTION_MS = 7 * 24 * 3_600_000;
+
+/** Registers the namespace when the cluster lacks it; true when it did. */
+export async function ensureNamespace(
+  connection: Pick<Connection, 'workflowService'>,
+  namespace: string,
+): Promise<boolean> {
+  try {
+    await connection.workflowService.describeNamespace({ namespace });
+    return false;
+  } catch (err) {
+    if (grpcCode(err) !== GRPC_NOT_FOUND) throw err;
+  }
+  try {
+    await connection.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msToTs(NAMESPACE_RETENTION_MS),
+    });
+    return true;
+  } catch (err) {
+    if (grpcCode(err) === GRPC_ALREADY_EXISTS) return false;
+    throw err;
+  }
+}
+
+/**
+ * Adds the attributes the namespace lacks; returns the names it added. Idempotent. A namespace registered a moment
+ * ago may not be known to every frontend yet: asked again for up to 30 s.
+ */
 export async function ensureSearchAttributes(
+  connection: Pick<Connection, 'operatorService'>,
+  namespace: string,
+): Promise<string[]> {
+  for (let waited = 0; ; waited += 500) {
+    try {
+      return await addMissingSearchAttributes(connection, namespace);
+    } catch (err) {
+      if (![GRPC_NOT_FOUND, GRPC_ALREADY_EXISTS].includes(grpcCode(err) ?? -1) || waited >= 30_000) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+async function addMissingSearchAttributes(
   connection: Pick<Connection, 'operatorService'>,
   namespace: string,
 ): Promise<string[]> {

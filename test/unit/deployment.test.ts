@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config';
+import { goPrograms } from '../../src/cluster/binaries';
+import { imageTag, mountedFile, readCompose, serviceEnvironment } from '../../src/cluster/compose';
 
 const root = join(__dirname, '..', '..');
 
@@ -23,10 +25,22 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as
   services: Record<string, ComposeService>;
 };
 
-test('the stack has PostgreSQL, Temporal, the Web UI and a worker built from the repo', () => {
+test('the stack: PostgreSQL, a one-shot schema step, the Temporal server, the Web UI and a worker from the repo', () => {
   const { services } = compose;
-  expect(Object.keys(services).sort()).toEqual(['postgresql', 'sandbox', 'temporal', 'temporal-ui', 'worker']);
-  expect(services.temporal?.image).toMatch(/^temporalio\/auto-setup:1\.29\./);
+  expect(Object.keys(services).sort()).toEqual([
+    'postgresql',
+    'sandbox',
+    'temporal',
+    'temporal-schema',
+    'temporal-ui',
+    'worker',
+  ]);
+  // The production server image, not the development auto-setup one; the schema tool runs before it, once.
+  expect(services.temporal?.image).toMatch(/^temporalio\/server:1\.29\./);
+  expect(services['temporal-schema']?.image).toMatch(/^temporalio\/admin-tools:1\.29\./);
+  expect(services.temporal?.depends_on).toEqual({
+    'temporal-schema': { condition: 'service_completed_successfully' },
+  });
   expect(services.temporal?.environment?.POSTGRES_SEEDS).toBe('postgresql');
   expect(services['temporal-ui']?.environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
   expect(services.worker?.build).toBe('.');
@@ -34,6 +48,42 @@ test('the stack has PostgreSQL, Temporal, the Web UI and a worker built from the
     temporal: { condition: 'service_healthy' },
     sandbox: { condition: 'service_healthy', required: false },
   });
+});
+
+test('nothing is published beyond loopback, and no password has a default', () => {
+  const published = Object.values(compose.services).flatMap((s) => s.ports ?? []);
+  expect(published.length).toBeGreaterThan(0);
+  for (const port of published) expect(port).toMatch(/^127\.0\.0\.1:/);
+  const passwords = Object.values(compose.services).flatMap((s) =>
+    Object.entries(s.environment ?? {}).filter(
+      ([key]) => /PASSWORD|PWD/.test(key) && !/^SANDBOX_|^OMNITRON_/.test(key),
+    ),
+  );
+  expect(passwords.map(([key]) => key).sort()).toEqual(['POSTGRES_PASSWORD', 'POSTGRES_PWD', 'SQL_PASSWORD']);
+  for (const [, value] of passwords) expect(value).toMatch(/^\$\{TEMPORAL_POSTGRES_PASSWORD:\?/);
+  // Start-up without it stops, naming it (what `docker compose up` and `stockflow cluster` both do).
+  const file = readCompose();
+  expect(() => serviceEnvironment(file, 'temporal', {})).toThrow(/TEMPORAL_POSTGRES_PASSWORD/);
+  expect(serviceEnvironment(file, 'temporal', { TEMPORAL_POSTGRES_PASSWORD: 's3cret' }).POSTGRES_PWD).toBe('s3cret');
+});
+
+test('the native cluster is configured from this file: the same versions, environment and mounted files', () => {
+  const file = readCompose();
+  const programs = goPrograms(file);
+  expect(programs.server).toMatchObject({ module: 'go.temporal.io/server', version: imageTag(file, 'temporal') });
+  expect(programs.sqlTool.version).toBe(imageTag(file, 'temporal-schema'));
+  expect(programs.ui).toMatchObject({
+    module: 'github.com/temporalio/ui-server/v2',
+    version: imageTag(file, 'temporal-ui'),
+  });
+  // The schema step runs the same script in both, and the server reads the same dynamic config.
+  expect(mountedFile(file, 'temporal-schema', '/etc/stockflow/temporal-schema.sh')).toBe(
+    join(root, 'deploy', 'temporal-schema.sh'),
+  );
+  const env = serviceEnvironment(file, 'temporal', { TEMPORAL_POSTGRES_PASSWORD: 'x' });
+  expect(mountedFile(file, 'temporal', env.DYNAMIC_CONFIG_FILE_PATH ?? '')).toBe(
+    join(root, 'deploy', 'temporal-dynamic-config.yaml'),
+  );
 });
 
 test('the sandbox is an optional profile, run by the same image', () => {
