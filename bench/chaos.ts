@@ -76,6 +76,8 @@ interface FlowOutcome {
 interface ScenarioRun {
   stack: Stack;
   worker: WorkerProcess;
+  /** The scenario's other worker processes (`workers` > 1), running from the start. */
+  others: WorkerProcess[];
   /** Stocks each channel must deliver (listed SKUs out of step at the marketplace when the flows start). */
   toDeliver: Record<number, number>;
   details: string[];
@@ -90,6 +92,8 @@ interface Scenario {
   title: string;
   defaultStocks: number;
   stack?: StackOptions;
+  /** Worker processes running the flows (default 1). */
+  workers?: number;
   faults?: Partial<Record<'omnitron' | 'marketplace', Partial<FaultConfig>>>;
   /** Starts the flows; default: one client, both channels. */
   start?(run: ScenarioRun): Promise<Handle[]>;
@@ -229,7 +233,7 @@ async function reportProgress(run: ScenarioRun, handles: Handle[]): Promise<void
 
 // ---------------------------------------------------------------------------------------------- scenarios
 
-const SCENARIOS: Scenario[] = [
+export const SCENARIOS: Scenario[] = [
   {
     id: 'worker-kill',
     title: 'worker SIGKILL ×3, restarted',
@@ -283,6 +287,36 @@ const SCENARIOS: Scenario[] = [
           : `worker ${worker.pid} exited (${worker.child.exitCode ?? worker.child.signalCode}); a new one was started`,
       );
       if (!survived) run.worker = await run.stack.startWorker();
+    },
+  },
+  {
+    id: 'kill-and-restart',
+    title: 'three workers: one SIGKILLed, then the Temporal server restarted',
+    defaultStocks: 20_000,
+    workers: 3,
+    async disrupt(run, handles) {
+      const atKill = await progressReached(run, handles, 0.3);
+      if (atKill !== false) {
+        const killed = run.worker.pid;
+        await run.worker.kill();
+        run.details.push(
+          `worker ${killed} (of 3) SIGKILLed at ${percent(atKill, 1)} of the stocks settled; not replaced`,
+        );
+        run.log(`worker ${killed} SIGKILLed at ${percent(atKill, 1)}`);
+      }
+      run.checks.push({ what: 'one of three workers SIGKILLed during the run', ok: atKill !== false });
+      const atRestart = await progressReached(run, handles, 0.6);
+      if (atRestart !== false) {
+        const stopping = performance.now();
+        await run.stack.restartTemporal();
+        const away = performance.now() - stopping;
+        run.details.push(`Temporal server restarted at ${percent(atRestart, 1)}, serving again ${seconds(away)} later`);
+        run.log(`Temporal server restarted at ${percent(atRestart, 1)} (away ${seconds(away)})`);
+      }
+      run.checks.push({ what: 'Temporal server restarted during the run', ok: atRestart !== false });
+      await sleep(5_000);
+      const alive = run.others.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+      run.checks.push({ what: 'the two other workers rode the restart out', ok: alive.length === run.others.length });
     },
   },
   {
@@ -456,7 +490,11 @@ function faultDetails(stats: Record<string, FaceStats>): string[] {
     );
 }
 
-async function runScenario(scenario: Scenario, stocks: number): Promise<ScenarioResult> {
+export async function runScenario(
+  scenario: Scenario,
+  stocks: number,
+  temporal: StackOptions['temporal'] = 'dev-server',
+): Promise<ScenarioResult> {
   const result: ScenarioResult = {
     id: scenario.id,
     title: scenario.title,
@@ -479,6 +517,7 @@ async function runScenario(scenario: Scenario, stocks: number): Promise<Scenario
   let stack: Stack | undefined;
   try {
     stack = await startStack({
+      temporal,
       repeatWindowMs: REPEAT_WINDOW_MS,
       // Retried faults are the point here: the workers' warnings about them would drown the output.
       workerEnv: { STOCKFLOW_LOG_LEVEL: 'ERROR' },
@@ -491,6 +530,7 @@ async function runScenario(scenario: Scenario, stocks: number): Promise<Scenario
     const run: ScenarioRun = {
       stack,
       worker: await stack.startWorker(),
+      others: await Promise.all(Array.from({ length: (scenario.workers ?? 1) - 1 }, () => stack!.startWorker())),
       toDeliver: result.toDeliver,
       details: result.details,
       checks: result.checks,
@@ -551,7 +591,7 @@ async function runScenario(scenario: Scenario, stocks: number): Promise<Scenario
   return result;
 }
 
-function passed(r: ScenarioResult): boolean {
+export function passed(r: ScenarioResult): boolean {
   return (
     r.error === undefined &&
     r.completed &&
@@ -617,6 +657,7 @@ interface ChaosOptions {
   skus?: number;
   only?: string[];
   out: string;
+  cluster?: boolean;
 }
 
 function stockCount(text: string): number {
@@ -646,6 +687,7 @@ async function main(): Promise<void> {
     )
     .option('--only <scenarios>', `comma-separated: ${SCENARIOS.map((s) => s.id).join(', ')}`, scenarioList)
     .option('--out <file>', 'JSON results file', 'bench/results/chaos.json')
+    .option('--cluster', 'run on the native compose cluster (Temporal server on PostgreSQL) instead of the dev server')
     .parse(process.argv)
     .opts<ChaosOptions>();
 
@@ -653,7 +695,9 @@ async function main(): Promise<void> {
   const began = performance.now();
   const results: ScenarioResult[] = [];
   for (const scenario of SCENARIOS.filter((s) => !options.only || options.only.includes(s.id))) {
-    results.push(await runScenario(scenario, options.skus ?? scenario.defaultStocks));
+    results.push(
+      await runScenario(scenario, options.skus ?? scenario.defaultStocks, options.cluster ? 'cluster' : 'dev-server'),
+    );
   }
   const wallMs = performance.now() - began;
   console.log(formatResults(results, machine, wallMs));
@@ -667,7 +711,9 @@ async function main(): Promise<void> {
   if (!results.every(passed)) process.exitCode = 1;
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exitCode = 1;
+  });
+}

@@ -96,24 +96,37 @@ const queuesOf = (history: HistoryCost, activity: string) =>
 const tableStyle = { style: { head: [], border: [] } };
 
 export function formatReport(results: BenchResults): string {
+  const parts = [formatRuns(results, 'the Temporal dev server (SQLite)')];
+  if (results.cluster) {
+    const cluster = { ...results, ...results.cluster };
+    parts.push(formatRuns(cluster, 'the native compose cluster (Temporal server on PostgreSQL)', false));
+  }
+  parts.push(`total bench time ${seconds(results.wallMs)} s; raw numbers in ${results.outFile}`);
+  return parts.join('\n');
+}
+
+function formatRuns(results: BenchResults, temporal: string, withHeader = true): string {
   const { machine, settings, build } = results;
   const lines: string[] = [];
-  lines.push(
-    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.ramGiB} GiB RAM; Node ${machine.node}; ` +
-      `${machine.temporalCli}; load average ${machine.loadAverageAtStart.toFixed(2)} at start` +
-      (machine.loadAverageAtEnd !== undefined ? `, ${machine.loadAverageAtEnd.toFixed(2)} at end` : ''),
-  );
-  lines.push(
-    `build: ${build.commit}${build.dirty ? ' with uncommitted changes' : ''}; workflow bundle ` +
-      `${build.workflowBundle.sha256} of ${build.workflowBundle.modified}`,
-  );
-  lines.push(
-    `settings: Trendyol batches IN_PROGRESS for ${settings.batchDelayMs} ms; batch checks every ` +
-      `${settings.pollInitialMs} ms doubling to ${settings.pollMaxMs} ms (flow tuning and baselines alike); window ` +
-      `${settings.window}; marketplace request limits lifted except in the rate-limited case ` +
-      `(channels file requestsPerSecond ${settings.liftedRequestsPerSecond}, Shopify cost bucket restore ` +
-      `${whole(settings.liftedShopifyRestoreRate)}/s)`,
-  );
+  if (withHeader) {
+    lines.push(
+      `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.ramGiB} GiB RAM; Node ${machine.node}; ` +
+        `${machine.temporalCli}; load average ${machine.loadAverageAtStart.toFixed(2)} at start` +
+        (machine.loadAverageAtEnd !== undefined ? `, ${machine.loadAverageAtEnd.toFixed(2)} at end` : ''),
+    );
+    lines.push(
+      `build: ${build.commit}${build.dirty ? ' with uncommitted changes' : ''}; workflow bundle ` +
+        `${build.workflowBundle.sha256} of ${build.workflowBundle.modified}`,
+    );
+    lines.push(
+      `settings: Trendyol batches IN_PROGRESS for ${settings.batchDelayMs} ms; batch checks every ` +
+        `${settings.pollInitialMs} ms doubling to ${settings.pollMaxMs} ms (flow tuning and baselines alike); window ` +
+        `${settings.window}; marketplace request limits lifted except in the rate-limited case ` +
+        `(channels file requestsPerSecond ${settings.liftedRequestsPerSecond}, Shopify cost bucket restore ` +
+        `${whole(settings.liftedShopifyRestoreRate)}/s)`,
+    );
+  }
+  lines.push(`on ${temporal}:`);
 
   if (results.channels.length > 0) {
     const table = new Table({
@@ -194,6 +207,5 @@ export function formatReport(results: BenchResults): string {
     );
     lines.push(table.toString());
   }
-  lines.push(`total bench time ${seconds(results.wallMs)} s; raw numbers in ${results.outFile}`);
   return lines.join('\n');
 }

@@ -77,4 +77,6 @@ export interface BenchResults {
   settings: BenchSettings;
   channels: ChannelResult[];
   rateLimited?: RateLimitedResult;
+  /** `--cluster`: the same runs on the native compose cluster (Temporal server on PostgreSQL). */
+  cluster?: { channels: ChannelResult[]; rateLimited?: RateLimitedResult };
 }

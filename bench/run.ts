@@ -64,6 +64,7 @@ interface BenchOptions {
   out: string;
   skipBaselines?: boolean;
   skipRateLimited?: boolean;
+  cluster?: boolean;
 }
 
 function integer(min: number, max: number) {
@@ -111,6 +112,7 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--out <file>', 'JSON results file', 'bench/results/bench.json')
     .option('--skip-baselines', 'measure stockflow only')
     .option('--skip-rate-limited', 'leave out the rate-limited case')
+    .option('--cluster', 'also run everything on the native compose cluster (Temporal server on PostgreSQL)')
     .parse(argv)
     .opts<BenchOptions>();
 }
@@ -346,21 +348,27 @@ async function main(): Promise<void> {
   };
 
   const lifted = { requestsPerSecond: LIFTED_REQUESTS_PER_SECOND };
-  const channels = await withStack({ limits: { 1: lifted, 2: lifted } }, async (stack) => {
-    const deps = stackDeps(stack);
-    const results: ChannelResult[] = [];
-    for (const mode of options.channels) results.push(await benchChannel(stack, deps, mode, settings, options));
-    return results;
-  });
-
-  let rateLimited: RateLimitedResult | undefined;
-  if (!options.skipRateLimited) {
-    const stocks = options.rateSkus ?? Math.min(options.skus, RATE_LIMITED_STOCKS);
-    rateLimited = await withStack(
-      { limits: { [RATE_LIMITED_CHANNEL]: { requestsPerSecond: options.rate } } },
-      (stack) => benchRateLimited(stack, stackDeps(stack), stocks, options.rate, settings),
-    );
-  }
+  /** Every channel's runs and the rate-limited case, on one kind of Temporal. */
+  const benchOn = async (temporal: StackOptions['temporal']) => {
+    const channels = await withStack({ temporal, limits: { 1: lifted, 2: lifted } }, async (stack) => {
+      const deps = stackDeps(stack);
+      const results: ChannelResult[] = [];
+      for (const mode of options.channels) results.push(await benchChannel(stack, deps, mode, settings, options));
+      return results;
+    });
+    let rateLimited: RateLimitedResult | undefined;
+    if (!options.skipRateLimited) {
+      const stocks = options.rateSkus ?? Math.min(options.skus, RATE_LIMITED_STOCKS);
+      rateLimited = await withStack(
+        { temporal, limits: { [RATE_LIMITED_CHANNEL]: { requestsPerSecond: options.rate } } },
+        (stack) => benchRateLimited(stack, stackDeps(stack), stocks, options.rate, settings),
+      );
+    }
+    return { channels, rateLimited };
+  };
+  const { channels, rateLimited } = await benchOn('dev-server');
+  if (options.cluster) log('the same on the native compose cluster (Temporal server on PostgreSQL)');
+  const cluster = options.cluster ? await benchOn('cluster') : undefined;
 
   machine.loadAverageAtEnd = loadavg()[0];
   const results: BenchResults = {
@@ -372,6 +380,7 @@ async function main(): Promise<void> {
     settings,
     channels,
     rateLimited,
+    cluster,
   };
   mkdirSync(dirname(outFile), { recursive: true });
   // Formatted by the project's Prettier settings, so a results file kept in the repository passes `prettier --check`.

@@ -1,7 +1,9 @@
 /**
  * The stack `npm run bench` and `npm run chaos` measure, every part in a process of its own as in production:
  *
- *   - a Temporal dev server (its own SQLite file, so it can be restarted mid-run and keep its workflows),
+ *   - a Temporal dev server (its own SQLite file, so it can be restarted mid-run and keep its workflows), or with
+ *     `temporal: 'cluster'` the native cluster of src/cluster/ (Temporal server on PostgreSQL, configured from
+ *     docker-compose.yml; its database is removed with the stack),
  *   - the sandbox (`stockflow sandbox`), seeded, steered through its /control endpoints,
  *   - stockflow workers (`stockflow worker`), configured only through the environment exactly like a deployment:
  *     OMNITRON_URL and a channels file pointing at the sandbox, secrets by variable name, schedules off (a benchmark
@@ -20,11 +22,15 @@ import { DEFAULT_CREDENTIALS } from '../src/sandbox/catalog-state';
 import { SANDBOX_MARKETPLACE_CREDENTIALS } from '../src/sandbox/marketplace-state';
 import { sandboxUrls, type Sandbox } from '../src/sandbox/server';
 import { PREBUILT_BUNDLE } from '../src/temporal/bundle';
+import { randomBytes } from 'node:crypto';
+import { startClusterOnFreePorts, type Cluster } from '../src/cluster/cluster';
 import { freePort, startDevServer, type DevServer } from '../src/temporal/dev-server';
 import { sandboxControl, type Control } from '../test/support/channel-checks';
 import { CLI, waitForLine } from '../test/support/processes';
 
 export interface StackOptions {
+  /** Which Temporal: the dev server (default) or the native compose cluster. */
+  temporal?: 'dev-server' | 'cluster';
   /** Per channel (1 Trendyol, 2 Shopify) adapter limits written into the channels file. */
   limits?: Partial<Record<1 | 2, ChannelConfig['limits']>>;
   /** Trendyol's repeat window, set alike at the sandbox marketplace and in the channels file (production: 15 min). */
@@ -120,6 +126,49 @@ function peakRss(pid: number): number | undefined {
   }
 }
 
+interface TemporalOfStack {
+  address: string;
+  namespace: string;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The dev server on a SQLite file of the stack, or the native cluster (a fresh database, removed on stop). */
+async function startTemporal(dir: string, options: StackOptions, urls: Sandbox['urls']): Promise<TemporalOfStack> {
+  if (options.temporal === 'cluster') {
+    const cluster: Cluster = await startClusterOnFreePorts({
+      stateDir: join(dir, 'cluster'),
+      workers: 0,
+      env: {
+        ...process.env,
+        TEMPORAL_POSTGRES_PASSWORD: randomBytes(16).toString('hex'),
+        // The stack runs its own sandbox and workers: the cluster runs neither.
+        OMNITRON_URL: urls.omnitron,
+      },
+    });
+    return {
+      address: cluster.address,
+      namespace: 'default',
+      restart: () => cluster.restartServer(),
+      stop: () => cluster.stop({ removeData: true }),
+    };
+  }
+  const port = await freePort();
+  const dbFilename = join(dir, 'temporal.db');
+  const devServer = (): Promise<DevServer> =>
+    startDevServer({ port, dbFilename, logFile: join(dir, 'temporal.log'), provision: { log: () => undefined } });
+  let server = await devServer();
+  return {
+    address: server.address,
+    namespace: server.namespace,
+    async restart() {
+      await server.stop();
+      server = await devServer();
+    },
+    stop: () => server.stop(),
+  };
+}
+
 /** The channels file of the two seeded sandbox channels; secrets are named by variable, as in production. */
 function writeChannelsFile(dir: string, urls: Sandbox['urls'], options: StackOptions): string {
   const path = join(dir, 'channels.json');
@@ -163,12 +212,8 @@ async function startSandboxProcess(dir: string): Promise<{ child: ChildProcess; 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   closeStacksOnInterrupt();
   const dir = mkdtempSync(join(tmpdir(), 'stockflow-bench-'));
-  const port = await freePort();
-  const dbFilename = join(dir, 'temporal.db');
-  const devServer = (): Promise<DevServer> =>
-    startDevServer({ port, dbFilename, logFile: join(dir, 'temporal.log'), provision: { log: () => undefined } });
-  let server = await devServer();
   const sandbox = await startSandboxProcess(dir);
+  const server = await startTemporal(dir, options, sandbox.urls);
   const control = sandboxControl(sandbox);
   const channelsFile = writeChannelsFile(dir, sandbox.urls, options);
   const connection = await Connection.connect({ address: server.address });
@@ -241,10 +286,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }
     },
     startWorker,
-    async restartTemporal() {
-      await server.stop();
-      server = await devServer();
-    },
+    restartTemporal: () => server.restart(),
     close() {
       closing ??= (async () => {
         await Promise.all(workers.map((w) => w.stop()));

@@ -9,7 +9,7 @@ import { temporalConnectionOptions } from '../temporal/connection';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { prebuiltBundle } from '../temporal/bundle';
 import { ensureStockSchedules } from '../temporal/schedules';
-import { ensureNamespace, ensureSearchAttributes } from '../temporal/search-attributes';
+import { awaitSearchAttributes, ensureNamespace, ensureSearchAttributes } from '../temporal/search-attributes';
 import { configuredStockDeps, createStockflowWorker } from '../worker';
 
 /**
@@ -48,6 +48,7 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
         console.log(`Registered namespace ${config.temporal.namespace}`);
       }
       const added = await ensureSearchAttributes(admin, config.temporal.namespace);
+      await awaitSearchAttributes(admin, config.temporal.namespace);
       if (added.length > 0) console.log(`Registered search attributes: ${added.join(', ')}`);
     } finally {
       await admin.close();

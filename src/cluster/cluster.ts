@@ -7,7 +7,7 @@
  * workers to a sandbox this cluster runs. State (database, logs) lives in `stateDir` and survives a restart.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -60,7 +60,8 @@ export interface Cluster {
   startWorker(extraEnv?: NodeJS.ProcessEnv): Promise<ManagedProcess>;
   /** Stops the Temporal server process and starts it again on the same database. */
   restartServer(): Promise<void>;
-  stop(): Promise<void>;
+  /** Stops everything it started, workers first; `removeData` then deletes the database and the state folder. */
+  stop(options?: { removeData?: boolean }): Promise<void>;
 }
 
 /** PostgreSQL refuses root; as root its data lives under Debian's postgres home, keyed by the state folder. */
@@ -72,6 +73,13 @@ function postgresDataDir(stateDir: string): string {
 
 function shifted(offset: number): ClusterPorts {
   return Object.fromEntries(Object.entries(BASE_PORTS).map(([k, v]) => [k, v + offset])) as ClusterPorts;
+}
+
+export class PortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} is in use: stop what holds it, or pass another port offset (--port-offset)`);
+    this.name = 'PortInUseError';
+  }
 }
 
 /** The first port of these that is taken, if any: a clear message beats a server failing to bind. */
@@ -144,7 +152,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const tls = serverEnv.TEMPORAL_TLS_REQUIRE_CLIENT_AUTH === 'true';
 
   const taken = await takenPort(Object.values(ports));
-  if (taken !== undefined) throw new Error(`port ${taken} is in use: stop what holds it, or pass another port offset`);
+  if (taken !== undefined) throw new PortInUseError(taken);
   const programs = await provisionClusterPrograms(compose, { log });
   const started: ManagedProcess[] = [];
   const stopAll = async () => {
@@ -303,10 +311,27 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         server = await startServer();
         started[index] = server;
       },
-      stop: stopAll,
+      async stop({ removeData = false } = {}) {
+        await stopAll();
+        if (removeData) {
+          rmSync(postgresDataDir(stateDir), { recursive: true, force: true });
+          rmSync(stateDir, { recursive: true, force: true });
+        }
+      },
     };
   } catch (err) {
     await stopAll();
     throw err;
+  }
+}
+
+/** A cluster on the first port offset (10,000 + k × 1,000) whose ports are all free (tests, benchmarks). */
+export async function startClusterOnFreePorts(options: Omit<ClusterOptions, 'portOffset'>): Promise<Cluster> {
+  for (let k = 0; ; k++) {
+    try {
+      return await startCluster({ ...options, portOffset: 10_000 + k * 1_000 });
+    } catch (err) {
+      if (!(err instanceof PortInUseError) || k >= 20) throw err;
+    }
   }
 }

@@ -4,12 +4,16 @@
  * bundle next to the compiled code when it exists, else bundles from source.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../worker';
 
-/** dist/workflow-bundle.js, beside dist/src/. */
-export const PREBUILT_BUNDLE = join(__dirname, '..', '..', 'workflow-bundle.js');
+/** dist/workflow-bundle.js, beside dist/src/ (the same file when this module runs from source, as under jest). */
+const COMPILED_ROOT = join(__dirname, '..', '..');
+export const PREBUILT_BUNDLE = join(
+  basename(COMPILED_ROOT) === 'dist' ? COMPILED_ROOT : join(COMPILED_ROOT, 'dist'),
+  'workflow-bundle.js',
+);
 
 export function prebuiltBundle(env: NodeJS.ProcessEnv = process.env): WorkerOptions['workflowBundle'] | undefined {
   const path = env.STOCKFLOW_WORKFLOW_BUNDLE ?? (existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);

@@ -30,15 +30,26 @@ export async function ensureNamespace(
   } catch (err) {
     if (grpcCode(err) !== GRPC_NOT_FOUND) throw err;
   }
+  let registered = true;
   try {
     await connection.workflowService.registerNamespace({
       namespace,
       workflowExecutionRetentionPeriod: msToTs(NAMESPACE_RETENTION_MS),
     });
-    return true;
   } catch (err) {
-    if (grpcCode(err) === GRPC_ALREADY_EXISTS) return false;
-    throw err;
+    if (grpcCode(err) !== GRPC_ALREADY_EXISTS) throw err;
+    registered = false;
+  }
+  // The frontend learns of a new namespace through its cache (refreshed every few seconds): until then a worker
+  // polling it is refused. Wait until it takes requests for it.
+  for (let waited = 0; ; waited += 500) {
+    try {
+      await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 });
+      return registered;
+    } catch (err) {
+      if (grpcCode(err) !== GRPC_NOT_FOUND || waited >= 30_000) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 }
 
@@ -76,4 +87,25 @@ async function addMissingSearchAttributes(
     searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_TYPE[key.type as 'KEYWORD']])),
   });
   return missing.map((key) => key.name);
+}
+
+/**
+ * Waits until the frontend takes queries (and so workflow starts) naming the attributes: on SQL visibility they live
+ * in the namespace's metadata, which a frontend learns through its namespace cache some seconds later.
+ */
+export async function awaitSearchAttributes(
+  connection: Pick<Connection, 'workflowService'>,
+  namespace: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const query = STOCKFLOW_SEARCH_ATTRIBUTES.map((key) => `${key.name} = "-"`).join(' AND ');
+  for (let waited = 0; ; waited += 500) {
+    try {
+      await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1, query });
+      return;
+    } catch (err) {
+      if (waited >= timeoutMs) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }

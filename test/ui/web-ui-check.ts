@@ -9,29 +9,15 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { chromium } from 'playwright-core';
 import { StockflowClient } from '../../src/client';
 import { freePort } from '../../src/temporal/dev-server';
-import { projectRoot } from '../../src/temporal/provision-cli';
 import type { SendFlowSummary } from '../../workflows/send-flows';
 import { CLI, embeddedStackEnv, processesMentioning, waitForLine } from '../support/processes';
-
-const ARTIFACTS = join(projectRoot(), 'artifacts', 'web-ui');
-/** Chromium's own background connections are refused on a closed network; these flags keep it quiet and headless. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { findRunInWebUi } from './browser';
 
 async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'stockflow-web-ui-'));
@@ -51,25 +37,11 @@ async function main(): Promise<void> {
       await connection.close();
     }
 
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      const query = 'StockChannelId="2" AND StockFlow="insertProductStocks"';
-      await page.goto(`http://127.0.0.1:${uiPort}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
-      const row = page.getByText('stock/2/insertProductStocks').first();
-      await row.waitFor({ timeout: 60_000 });
-      mkdirSync(ARTIFACTS, { recursive: true });
-      const screenshot = join(ARTIFACTS, 'workflows-by-search-attribute.png');
-      await page.screenshot({ path: screenshot, fullPage: true });
-      console.log(
-        `web UI lists stock/2/insertProductStocks (sent ${summary.stocksSent}) for ${query}; screenshot ${screenshot}`,
-      );
-    } finally {
-      await browser.close();
-    }
+    const query = 'StockChannelId="2" AND StockFlow="insertProductStocks"';
+    const screenshot = await findRunInWebUi(`http://127.0.0.1:${uiPort}`, query, 'stock/2/insertProductStocks');
+    console.log(
+      `web UI lists stock/2/insertProductStocks (sent ${summary.stocksSent}) for ${query}; screenshot ${screenshot}`,
+    );
   } finally {
     stack.kill('SIGINT');
     await once(stack, 'exit');

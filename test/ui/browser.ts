@@ -1,0 +1,46 @@
+/**
+ * The operator's view in a real browser: Debian's Chromium, driven by playwright-core (no browser download), opens the
+ * Temporal Web UI's workflow list filtered by a visibility query and must show a run; a screenshot goes to
+ * artifacts/web-ui/ (git-ignored). CHROMIUM_PATH overrides /usr/bin/chromium.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { projectRoot } from '../../src/temporal/provision-cli';
+
+const ARTIFACTS = join(projectRoot(), 'artifacts', 'web-ui');
+/** Chromium's own background connections are refused on a closed network; these flags keep it quiet and headless. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Waits (up to a minute) until the UI at `uiUrl` lists `text` for `query` in namespace default; the screenshot. */
+export async function findRunInWebUi(
+  uiUrl: string,
+  query: string,
+  text: string,
+  name = 'workflows-by-search-attribute',
+) {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
+    await page.getByText(text).first().waitFor({ timeout: 60_000 });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const screenshot = join(ARTIFACTS, `${name}.png`);
+    await page.screenshot({ path: screenshot, fullPage: true });
+    return screenshot;
+  } finally {
+    await browser.close();
+  }
+}
