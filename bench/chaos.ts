@@ -700,6 +700,9 @@ async function main(): Promise<void> {
     );
   }
   const wallMs = performance.now() - began;
+  if (options.cluster) {
+    console.log('on the native compose cluster (src/cluster/: Temporal server on PostgreSQL, from docker-compose.yml)');
+  }
   console.log(formatResults(results, machine, wallMs));
   const out = resolve(options.out);
   mkdirSync(dirname(out), { recursive: true });
