@@ -21,7 +21,12 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Waits (up to a minute) until the UI at `uiUrl` lists `text` for `query` in namespace default; the screenshot. */
+/**
+ * Waits (up to 90 s) until the UI at `uiUrl` lists `text` for `query` in namespace default; the screenshot. The list
+ * page is loaded again every 15 s: on a loaded machine the UI's first query can land before visibility has the run,
+ * and the page does not always refresh by itself. When the run never shows, the error carries what the page did show
+ * and a screenshot of it.
+ */
 export async function findRunInWebUi(
   uiUrl: string,
   query: string,
@@ -34,10 +39,26 @@ export async function findRunInWebUi(
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
-    await page.getByText(text).first().waitFor({ timeout: 60_000 });
     mkdirSync(ARTIFACTS, { recursive: true });
     const screenshot = join(ARTIFACTS, `${name}.png`);
+    const url = `${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`;
+    for (let attempt = 1; ; attempt++) {
+      await page.goto(url);
+      try {
+        await page.getByText(text).first().waitFor({ timeout: 15_000 });
+        break;
+      } catch (error) {
+        if (attempt < 6) continue;
+        await page.screenshot({ path: screenshot, fullPage: true });
+        const shown = (await page.locator('body').innerText()).replace(/\s+/g, ' ').slice(0, 600);
+        throw new Error(
+          `the Web UI did not list ${text} for ${query} in 90 s (screenshot ${screenshot}); it showed: ${shown}`,
+          {
+            cause: error,
+          },
+        );
+      }
+    }
     await page.screenshot({ path: screenshot, fullPage: true });
     return screenshot;
   } finally {
