@@ -10,6 +10,7 @@ import type {
   ChannelDescriptor,
   ChannelExchange,
   ChannelItem,
+  HeldQuantity,
   ItemResult,
   SendContext,
   SendOutcome,
@@ -28,6 +29,8 @@ export abstract class BaseChannelAdapter implements ChannelAdapter {
   }
 
   abstract checkBatch(remoteBatchId: string): Promise<BatchCheck>;
+
+  abstract readQuantities(items: readonly Pick<ChannelItem, 'remoteId' | 'warehouseCode'>[]): Promise<HeldQuantity[]>;
 
   /** Sends items that passed {@link refusal}; `refused` are already failed and belong in the outcome. */
   protected abstract send(

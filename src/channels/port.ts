@@ -13,6 +13,8 @@ export interface ChannelLimits {
   requestsPerSecond: number;
   /** Highest quantity the channel accepts; the send flows cap every quantity at it, so more is never sent. */
   maxQuantity: number;
+  /** Most items one read of held quantities may ask for (reconciliation reads one such chunk per request). */
+  readItemsPerRequest: number;
 }
 
 export interface ChannelDescriptor {
@@ -87,12 +89,23 @@ export type BatchCheck = (
   exchanges: ChannelExchange[];
 };
 
+/** What the channel holds for one item: `quantity` null when the channel has no such item (at that warehouse). */
+export interface HeldQuantity {
+  remoteId: string;
+  quantity: number | null;
+}
+
 /**
  * Transport failures are thrown as the http/errors hierarchy (429 -> RateLimitedError with the channel's delay, 5xx
  * and timeouts retryable, other 4xx ClientRequestError); nothing is retried here, Temporal retries the activity.
  */
 export interface ChannelAdapter {
   readonly descriptor: ChannelDescriptor;
+  /**
+   * What the channel holds for each item (at its warehouse, where the channel has them), in one request of at most
+   * `limits.readItemsPerRequest` items; every item asked comes back once, in order.
+   */
+  readQuantities(items: readonly Pick<ChannelItem, 'remoteId' | 'warehouseCode'>[]): Promise<HeldQuantity[]>;
   sendUpdatedStocks(items: readonly ChannelItem[], context: SendContext): Promise<SendOutcome>;
   sendInsertedStocks(items: readonly ChannelItem[], context: SendContext): Promise<SendOutcome>;
   checkBatch(remoteBatchId: string): Promise<BatchCheck>;

@@ -14,6 +14,7 @@ const limitsOverride = z
     itemsPerRequest: z.number().int().positive(),
     requestsPerSecond: z.number().positive(),
     maxQuantity: z.number().int().positive(),
+    readItemsPerRequest: z.number().int().positive(),
   })
   .partial()
   .strict();

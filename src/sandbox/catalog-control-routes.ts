@@ -36,6 +36,20 @@ const stockChangesSchema = z.union([
   z.object({ random: z.object({ count: z.number().int().min(0), seed: z.number().int() }) }),
 ]);
 
+/** Bounded: a typo'd count must not freeze the sandbox. */
+const MAX_DRIFT = 100_000;
+const driftSchema = z
+  .object({
+    stock_list: z.number().int().positive().optional(),
+    skus: z
+      .array(z.object({ sku: z.string(), quantity: z.number().int().min(0).nullable() }))
+      .max(MAX_DRIFT)
+      .optional(),
+    random: z.object({ count: z.number().int().min(1).max(MAX_DRIFT), seed: z.number().int() }).optional(),
+  })
+  .strict()
+  .refine((b) => (b.skus === undefined) !== (b.random === undefined), 'give either skus or random');
+
 const baselineSchema = z.object({ stock_list: z.number().int().positive().optional() }).strict();
 
 /** `?channel=<id>` of a seeded channel, else 400. */
@@ -106,6 +120,16 @@ export function catalogControlRoutes(state: SandboxState): FastifyPluginAsync {
       if (!list || !catalog().model.channels.has(channel))
         throw badRequest({ detail: 'Unknown channel or stock list.' });
       return { channel, stock_list: list.id, delivered: catalog().checks.markDelivered(channel, list.ordinal) };
+    });
+
+    app.post('/channels/:channelId/drift', async (request) => {
+      const channel = Number((request.params as { channelId: string }).channelId);
+      const body = parse(driftSchema, request.body);
+      const list = catalog().model.stockListById(body.stock_list ?? catalog().model.catalog?.stock_list ?? 1);
+      if (!list || !catalog().model.channels.has(channel))
+        throw badRequest({ detail: 'Unknown channel or stock list.' });
+      const change = body.skus ? { skus: body.skus } : { random: body.random ?? { count: 0, seed: 0 } };
+      return { channel, stock_list: list.id, drifted: catalog().checks.drift(channel, list.ordinal, change) };
     });
 
     app.get('/omnitron/duplicates', async (request) => {

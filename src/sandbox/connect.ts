@@ -7,6 +7,7 @@ import type { StockActivityDeps } from '../../activities/stock';
 import type { ChannelAdapter } from '../channels/port';
 import { createChannelAdapter, type ChannelConfig } from '../channels/registry';
 import { OmnitronClient } from '../omnitron/client';
+import { WhippyStockClient } from '../stock-api/client';
 import { DEFAULT_CREDENTIALS } from './catalog-state';
 import { SANDBOX_MARKETPLACE_CREDENTIALS } from './marketplace-state';
 import type { Sandbox } from './server';
@@ -65,6 +66,11 @@ export function sandboxStockDeps(
       baseURL: urls.omnitron,
       username: DEFAULT_CREDENTIALS.username,
       password: DEFAULT_CREDENTIALS.password,
+      timeoutMs: options.timeoutMs ?? 10_000,
+    }),
+    whippy: new WhippyStockClient({
+      baseURL: urls.whippy,
+      apiToken: DEFAULT_CREDENTIALS.whippyToken,
       timeoutMs: options.timeoutMs ?? 10_000,
     }),
     channelAdapter(channelId) {

@@ -5,7 +5,7 @@
  */
 import type { BatchRequests } from './batch-requests';
 import type { Catalogue } from './catalogue';
-import { badRequest } from './http-helpers';
+import { badRequest, hashUnit } from './http-helpers';
 import type { MarketplaceState } from './marketplace-state';
 import type { ProductStocks } from './product-stocks';
 import type { Products } from './products';
@@ -68,6 +68,70 @@ export class DeliveryChecks {
       marked++;
     });
     return marked;
+  }
+
+  /**
+   * Control: the marketplace's copy of some listed SKUs of one channel and list changes behind Omnitron's back (a
+   * seller's edit, an order there, a lost update). Explicit SKUs get the quantity given (null: the channel no longer
+   * has the item); `random` picks `count` listed SKUs by `seed` and moves each off what it holds (every 4th to 0).
+   * Answers each SKU with what it held before and holds now.
+   */
+  drift(
+    channel: number,
+    listOrdinal: number,
+    change: { skus: { sku: string; quantity: number | null }[] } | { random: { count: number; seed: number } },
+  ): { sku: string; was: number | null; held: number | null }[] {
+    const conf = this.model.channels.get(channel)?.conf;
+    const list = this.model.stockLists[listOrdinal];
+    const location = list && conf?.WAREHOUSE_CODES[String(list.id)];
+    if (!conf || (conf.adapter === 'shopify' && !location)) {
+      throw badRequest({ stock_list: [`channel ${channel} holds nothing for this stock list.`] });
+    }
+    const heldOf = (pk: number): number | null => {
+      const id = this.products.remoteId(channel, pk);
+      if (id === undefined) return null;
+      const held =
+        conf.adapter === 'shopify'
+          ? this.marketplace.shopifyHeld(id, location ?? '')
+          : this.marketplace.trendyolHeld(this.products.barcode(pk) ?? id);
+      return held ?? null;
+    };
+    const set = (pk: number, quantity: number | null) => {
+      const id = this.products.remoteId(channel, pk) ?? '';
+      if (conf.adapter === 'shopify') this.marketplace.driftShopify(id, location ?? '', quantity);
+      else this.marketplace.driftTrendyol(this.products.barcode(pk) ?? id, quantity);
+    };
+    const targets =
+      'skus' in change
+        ? change.skus.map(({ sku, quantity }) => {
+            const index = this.model.whippy.skuIndex.get(sku);
+            if (index === undefined || this.products.remoteId(channel, index + 1) === undefined) {
+              throw badRequest({ skus: [`SKU "${sku}" is not listed on channel ${channel}.`] });
+            }
+            return { pk: index + 1, quantity };
+          })
+        : this.pickListed(channel, change.random.count, change.random.seed).map((pk, i) => {
+            const was = heldOf(pk) ?? 0;
+            const off = was + 1 + Math.floor(hashUnit(change.random.seed + 7, pk) * 9);
+            return { pk, quantity: i % 4 === 3 && was > 0 ? 0 : off };
+          });
+    return targets.map(({ pk, quantity }) => {
+      const was = heldOf(pk);
+      set(pk, quantity);
+      return { sku: this.model.whippy.skus[pk - 1] ?? '', was, held: heldOf(pk) };
+    });
+  }
+
+  /** `count` distinct listed products of a channel, chosen by `seed`. */
+  private pickListed(channel: number, count: number, seed: number): number[] {
+    const listed = this.model.whippy.skus
+      .map((_, i) => i + 1)
+      .filter((pk) => this.products.remoteId(channel, pk) !== undefined);
+    return listed
+      .map((pk) => ({ pk, key: hashUnit(seed, pk) }))
+      .sort((a, b) => a.key - b.key)
+      .slice(0, count)
+      .map((p) => p.pk);
   }
 
   /** Fault injection: `updates/`/`inserts/` handed this product stock out malformed to the channel. */

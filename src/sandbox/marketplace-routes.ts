@@ -19,6 +19,7 @@ import {
   type ShopifyOutcome,
 } from './marketplace-state';
 import type { SandboxState } from './state';
+import { isHeldQuery, marketplaceReadRoutes, shopifyHeldAnswer } from './marketplace-read-routes';
 
 const TRENDYOL_MAX_ITEMS = 1_000;
 const SHOPIFY_MAX_INPUT_SIZE = 250;
@@ -90,6 +91,7 @@ export function marketplaceRoutes(state: SandboxState): FastifyPluginAsync {
   const market = state.marketplace;
   return async (app) => {
     app.addHook('onRequest', async () => market.countRequest());
+    await app.register(marketplaceReadRoutes(state, (sellerId, request) => trendyolDenial(market, sellerId, request)));
 
     app.post(
       '/trendyol/integration/inventory/sellers/:sellerId/products/price-and-inventory',
@@ -132,6 +134,7 @@ export function marketplaceRoutes(state: SandboxState): FastifyPluginAsync {
       }
       const { version } = versionParams.parse(request.params);
       const body = graphqlBody.safeParse(request.body);
+      if (body.success && isHeldQuery(body.data.query)) return shopifyHeldAnswer(market, body.data.variables);
       if (!body.success || !body.data.query.includes('inventorySetQuantities')) {
         return graphqlErrors('undefinedField', 'The sandbox implements only the inventorySetQuantities mutation');
       }

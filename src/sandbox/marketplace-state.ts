@@ -474,6 +474,34 @@ export class MarketplaceState {
     this.setShopifyLevel(inventoryItemId, locationId, quantity);
   }
 
+  /** What Trendyol holds for a barcode: its quantity (0 until one was set), undefined when no product has it. */
+  trendyolHeld(barcode: string): number | undefined {
+    this.settle(Date.now());
+    return this.skuByBarcode.has(barcode) ? (this.trendyolQuantities.get(barcode) ?? 0) : undefined;
+  }
+
+  isShopifyItem(inventoryItemId: string): boolean {
+    return this.inventoryItems.has(inventoryItemId);
+  }
+
+  /** What a Shopify location holds of an item: `available`, undefined when the item is not stocked there. */
+  shopifyHeld(inventoryItemId: string, locationId: string): number | undefined {
+    return this.levels.get(inventoryItemId)?.get(locationId);
+  }
+
+  /** Drift (control): the marketplace's own copy changes, as a seller's edit or an order would change it. */
+  driftTrendyol(barcode: string, quantity: number | null): void {
+    if (quantity === null) {
+      this.skuByBarcode.delete(barcode);
+      this.trendyolQuantities.delete(barcode);
+    } else this.trendyolQuantities.set(barcode, quantity);
+  }
+
+  driftShopify(inventoryItemId: string, locationId: string, quantity: number | null): void {
+    if (quantity === null) this.levels.get(inventoryItemId)?.delete(locationId);
+    else this.setShopifyLevel(inventoryItemId, locationId, quantity);
+  }
+
   /** inventory item -> { location gid -> available } */
   shopifyQuantities(): Record<string, Record<string, number>> {
     return Object.fromEntries([...this.levels].map(([item, byLocation]) => [item, Object.fromEntries(byLocation)]));

@@ -132,7 +132,7 @@ describe('trendyol adapter', () => {
       name: 'trendyol',
       mode: 'async',
       hasWarehouses: false,
-      limits: { itemsPerRequest: 1_000, requestsPerSecond: 4, maxQuantity: 20_000 },
+      limits: { itemsPerRequest: 1_000, requestsPerSecond: 4, maxQuantity: 20_000, readItemsPerRequest: 50 },
     });
     const outcome = await adapter.sendUpdatedStocks([item(0, 5), item(1, 0), item('X', 3), item(2, 20_001)], SEND);
     const batchId = asyncBatchId(outcome);
@@ -414,7 +414,12 @@ describe('trendyol adapter', () => {
     const tooMany = Array.from({ length: 1_001 }, (_, i) => item(i, 1));
     await expect(trendyol().sendUpdatedStocks(tooMany, SEND)).rejects.toThrow(RangeError);
     const small = trendyol({ limits: { itemsPerRequest: 2 } });
-    expect(small.descriptor.limits).toEqual({ itemsPerRequest: 2, requestsPerSecond: 4, maxQuantity: 20_000 });
+    expect(small.descriptor.limits).toEqual({
+      itemsPerRequest: 2,
+      requestsPerSecond: 4,
+      maxQuantity: 20_000,
+      readItemsPerRequest: 50,
+    });
     await expect(small.sendUpdatedStocks([item(0, 1), item(1, 1), item(2, 1)], SEND)).rejects.toThrow('at most 2');
 
     const error = await caught(trendyol({ limits: { itemsPerRequest: 5_000 } }).sendUpdatedStocks(tooMany, SEND));

@@ -27,6 +27,7 @@ import type {
   ChannelExchange,
   ChannelItem,
   ChannelLimits,
+  HeldQuantity,
   ItemResult,
   SendContext,
   SendOutcome,
@@ -42,6 +43,8 @@ export const SHOPIFY_DEFAULT_LIMITS: ChannelLimits = {
   requestsPerSecond: 2,
   // INVALID_QUANTITY_TOO_HIGH above 1,000,000,000.
   maxQuantity: 1_000_000_000,
+  // `nodes(ids:)` takes the general 250-element input cap too.
+  readItemsPerRequest: 250,
 };
 
 /** The first row set plus one resend without the rows Shopify named. */
@@ -84,18 +87,14 @@ const IDEMPOTENT_MUTATION = `mutation StockflowSetQuantities($input: InventorySe
 
 const LOCATION_GID = /^gid:\/\/shopify\/Location\/\d+$/;
 
-const graphqlResponse = z.object({
-  data: z
-    .object({
-      inventorySetQuantities: z
-        .object({
-          userErrors: z.array(
-            z.object({ code: z.string().nullish(), field: z.array(z.string()).nullish(), message: z.string() }),
-          ),
-        })
-        .nullish(),
-    })
-    .nullish(),
+/** What a location holds of each inventory item: `available` of its inventory level (null: not stocked there). */
+const HELD_QUERY = `query StockflowHeldQuantities($ids: [ID!]!, $locationId: ID!) {
+  nodes(ids: $ids) {
+    ... on InventoryItem { id inventoryLevel(locationId: $locationId) { quantities(names: ["available"]) { name quantity } } }
+  }
+}`;
+
+const graphqlErrors = {
   errors: z
     .array(z.object({ message: z.string(), extensions: z.object({ code: z.string() }).partial().nullish() }))
     .optional(),
@@ -108,6 +107,39 @@ const graphqlResponse = z.object({
     })
     .partial()
     .optional(),
+};
+
+const heldResponse = z.object({
+  data: z
+    .object({
+      nodes: z.array(
+        z
+          .object({
+            id: z.string().optional(),
+            inventoryLevel: z
+              .object({ quantities: z.array(z.object({ name: z.string(), quantity: z.number().int() })) })
+              .nullish(),
+          })
+          .nullable(),
+      ),
+    })
+    .nullish(),
+  ...graphqlErrors,
+});
+
+const graphqlResponse = z.object({
+  data: z
+    .object({
+      inventorySetQuantities: z
+        .object({
+          userErrors: z.array(
+            z.object({ code: z.string().nullish(), field: z.array(z.string()).nullish(), message: z.string() }),
+          ),
+        })
+        .nullish(),
+    })
+    .nullish(),
+  ...graphqlErrors,
 });
 type GraphqlResponse = z.infer<typeof graphqlResponse>;
 type UserError = NonNullable<NonNullable<GraphqlResponse['data']>['inventorySetQuantities']>['userErrors'][number];
@@ -202,6 +234,37 @@ export class ShopifyAdapter extends BaseChannelAdapter {
     }
   }
 
+  /** Available quantity per inventory item at its location (the default location for items without a code). */
+  async readQuantities(items: readonly Pick<ChannelItem, 'remoteId' | 'warehouseCode'>[]): Promise<HeldQuantity[]> {
+    const max = this.descriptor.limits.readItemsPerRequest;
+    if (items.length > max) throw new RangeError(`shopify: ${items.length} items in one read, at most ${max} allowed`);
+    const held = new Map<string, number | null>();
+    const byLocation = new Map<string, string[]>();
+    for (const item of items) {
+      const location = item.warehouseCode ?? this.options.defaultLocationId;
+      if (location === undefined || !LOCATION_GID.test(location)) continue; // no location: nothing held there
+      byLocation.set(location, [...(byLocation.get(location) ?? []), item.remoteId]);
+    }
+    for (const [locationId, ids] of byLocation) {
+      const { data, exchange } = await callJson(this.http, {
+        method: 'POST',
+        path: this.path,
+        body: { query: HELD_QUERY, variables: { ids, locationId } },
+        what: 'shopify inventory levels',
+      });
+      const response = parseResponse(heldResponse, data, 'shopify inventory levels');
+      if (response.errors?.length) throw this.topLevelError(response, exchange);
+      (response.data?.nodes ?? []).forEach((node, index) => {
+        const available = node?.inventoryLevel?.quantities.find((q) => q.name === 'available');
+        held.set(`${locationId}\0${ids[index]}`, available ? available.quantity : null);
+      });
+    }
+    return items.map((item) => ({
+      remoteId: item.remoteId,
+      quantity: held.get(`${item.warehouseCode ?? this.options.defaultLocationId}\0${item.remoteId}`) ?? null,
+    }));
+  }
+
   private async setQuantities(
     rows: readonly Row[],
     context: SendContext,
@@ -247,7 +310,7 @@ export class ShopifyAdapter extends BaseChannelAdapter {
   }
 
   /** GraphQL answers 200 with top-level errors; THROTTLED is a rate limit, the rest a rejected or failed request. */
-  private topLevelError(response: GraphqlResponse, exchange: ChannelExchange) {
+  private topLevelError(response: Pick<GraphqlResponse, 'errors' | 'extensions'>, exchange: ChannelExchange) {
     const errors = response.errors ?? [];
     const details: HttpErrorDetails = {
       ...this.details(exchange),

@@ -8,13 +8,15 @@ import { z } from 'zod';
 import { createHttpClient } from '../../http/client';
 import { HttpError, RateLimitedError, parseResponse } from '../../http/errors';
 import { BaseChannelAdapter, callJson } from '../base';
-import type { BatchCheck, ChannelItem, ChannelLimits, ItemResult, SendOutcome } from '../port';
+import type { BatchCheck, ChannelItem, ChannelLimits, HeldQuantity, ItemResult, SendOutcome } from '../port';
 
 export const TRENDYOL_DEFAULT_LIMITS: ChannelLimits = {
   itemsPerRequest: 1_000,
   // Trendyol allows 50 requests to one endpoint per 10 s (then 429); 4/s keeps headroom for the seller's other tools.
   requestsPerSecond: 4,
   maxQuantity: 20_000,
+  // The approved-products V2 inventory filter takes at most 50 barcodes a request.
+  readItemsPerRequest: 50,
 };
 
 export interface TrendyolAdapterOptions {
@@ -51,6 +53,20 @@ const batchResult = z.object({
         requestItem: z.object({ barcode: z.string() }),
         status: z.string(),
         failureReasons: z.array(z.string()).nullish(),
+      }),
+    )
+    .nullish(),
+});
+
+/**
+ * `GET .../products/approved/inventory-and-price?barcodes=`: approved products with their variants' quantities (the V2
+ * product filter; V1's `products?barcode=` is retired). Only what reconciliation reads is required.
+ */
+const inventoryAndPrice = z.object({
+  content: z
+    .array(
+      z.object({
+        variants: z.array(z.object({ barcode: z.string(), quantity: z.number().int().nullish() })).nullish(),
       }),
     )
     .nullish(),
@@ -98,6 +114,25 @@ export class TrendyolAdapter extends BaseChannelAdapter {
     });
     const { batchRequestId } = parseResponse(submitted, data, 'trendyol price-and-inventory');
     return { mode: 'async', remoteBatchId: batchRequestId, rejected: refused, exchanges: [exchange] };
+  }
+
+  /** Held quantities by barcode (an unknown barcode: null — not listed, or not approved). */
+  async readQuantities(items: readonly Pick<ChannelItem, 'remoteId'>[]): Promise<HeldQuantity[]> {
+    const max = this.descriptor.limits.readItemsPerRequest;
+    if (items.length > max) throw new RangeError(`trendyol: ${items.length} items in one read, at most ${max} allowed`);
+    if (items.length === 0) return [];
+    const { data } = await callJson(this.http, {
+      method: 'GET',
+      path:
+        `integration/product/sellers/${this.sellerPath}/products/approved/inventory-and-price?size=${max}` +
+        `&barcodes=${items.map((i) => encodeURIComponent(i.remoteId)).join(',')}`,
+      what: 'trendyol inventory-and-price',
+    });
+    const held = new Map<string, number>();
+    for (const product of parseResponse(inventoryAndPrice, data, 'trendyol inventory-and-price').content ?? []) {
+      for (const variant of product.variants ?? []) held.set(variant.barcode, variant.quantity ?? 0);
+    }
+    return items.map((i) => ({ remoteId: i.remoteId, quantity: held.get(i.remoteId) ?? null }));
   }
 
   /**
