@@ -61,16 +61,7 @@ export async function resolveIdentities(
   }
   // Inserts need the product on the channel; updates fall back to the product's id when the stock's action has none.
   const askProducts = stocks.filter((s) => kind === 'inserts' || !byStock.has(s.pk)).map((s) => s.product);
-  const byProduct = new Map<number, string>();
-  if (askProducts.length > 0) {
-    for await (const action of omnitron.iterateIntegrationActions(channel.channelId, {
-      content_type_name: 'product',
-      status: 'success',
-      object_id__in: [...new Set(askProducts)],
-    })) {
-      if (action.model === 'product' && action.remote_id) byProduct.set(action.object_id, action.remote_id);
-    }
-  }
+  const byProduct = await productRemoteIds(omnitron, channel.channelId, askProducts);
   const unsent = stocks.filter((s) => kind === 'inserts' && !byProduct.has(s.product));
   const failures: ObjectFailure[] = unsent.map((s) => ({
     pk: s.pk,
@@ -89,6 +80,24 @@ export async function resolveIdentities(
     else failures.push({ pk: stock.pk, message: 'Stock has no remote id on the channel', reason: 'channel_app' });
   }
   return { identities, failures };
+}
+
+/** Product pk -> its remote id on the channel: the product's successful integration action (none: never sent). */
+export async function productRemoteIds(
+  omnitron: OmnitronClient,
+  channelId: number,
+  productPks: readonly number[],
+): Promise<Map<number, string>> {
+  const byProduct = new Map<number, string>();
+  if (productPks.length === 0) return byProduct;
+  for await (const action of omnitron.iterateIntegrationActions(channelId, {
+    content_type_name: 'product',
+    status: 'success',
+    object_id__in: [...new Set(productPks)],
+  })) {
+    if (action.model === 'product' && action.remote_id) byProduct.set(action.object_id, action.remote_id);
+  }
+  return byProduct;
 }
 
 function identifyByAttribute(

@@ -87,23 +87,36 @@ export class BatchReporter {
     });
   }
 
-  private async write(
+  private write(
     action: 'batchrequest' | 'productstock',
     objectId: number,
-    report: Pick<ErrorReportInput, 'error_code' | 'error_desc' | 'raw_request' | 'raw_response' | 'is_ok'>,
+    report: ReportText,
     modifiedDate?: string | null,
   ): Promise<void> {
-    const [actionType, channelType] = await Promise.all([
-      this.omnitron.getContentType(action),
-      this.omnitron.getContentType('channel'),
-    ]);
-    await this.omnitron.createErrorReport(this.channelId, {
-      action_content_type: actionType.pk,
-      action_object_id: objectId,
-      target_content_type: channelType.pk,
-      target_object_id: String(this.channelId),
-      obj_modified_date: modifiedDate ?? new Date().toISOString(),
-      ...report,
-    });
+    return writeErrorReport(this.omnitron, this.channelId, { action, objectId, modifiedDate }, report);
   }
+}
+
+/** What a report says; the rest of its ten fields name the action, the channel and the time. */
+export type ReportText = Pick<ErrorReportInput, 'error_code' | 'error_desc' | 'raw_request' | 'raw_response' | 'is_ok'>;
+
+/** One error report about `action` (a batch, a stock, a product) of the channel, targeted at the channel. */
+export async function writeErrorReport(
+  omnitron: OmnitronClient,
+  channelId: number,
+  about: { action: 'batchrequest' | 'productstock' | 'product'; objectId: number; modifiedDate?: string | null },
+  report: ReportText,
+): Promise<void> {
+  const [actionType, channelType] = await Promise.all([
+    omnitron.getContentType(about.action),
+    omnitron.getContentType('channel'),
+  ]);
+  await omnitron.createErrorReport(channelId, {
+    action_content_type: actionType.pk,
+    action_object_id: about.objectId,
+    target_content_type: channelType.pk,
+    target_object_id: String(channelId),
+    obj_modified_date: about.modifiedDate ?? new Date().toISOString(),
+    ...report,
+  });
 }

@@ -2,3 +2,4 @@
 export { createSelfCheckActivities, type SelfCheckActivities } from './self-check';
 export { createStockActivities, type StockActivityDeps } from './stock';
 export { createFlowStarterActivities, type FlowStarterActivities } from './flow-starter';
+export { createReconcileActivities } from './reconcile';

@@ -16,6 +16,7 @@ import type { ChannelAdapter, SendOutcome } from '../src/channels/port';
 import { ClientRequestError } from '../src/http/errors';
 import type { MalformedProductStock, OmnitronClient } from '../src/omnitron/client';
 import type { BatchRequest, Channel } from '../src/omnitron/schemas';
+import type { WhippyStockClient } from '../src/stock-api/client';
 import { finishWithResults } from './batch-results';
 import { blockerOf, BUSY_COMMIT_MS, commitHolder, failIfStale, sweepLeftOpen, untouchedMs } from './batch-sweeps';
 import { type ChannelSettings, channelItems, indexByRemoteId, productsOf, resolveIdentities } from './channel-items';
@@ -39,6 +40,8 @@ export interface StockActivityDeps {
   channelAdapter(channelId: number): ChannelAdapter;
   /** Held back from every quantity sent to the channel (published = max(0, stock - buffer)); 0 when absent. */
   safetyBuffer?(channelId: number): number;
+  /** The stock API (WHIPPY_URL), which reconciliation reads; absent: reconciliation fails, naming the setting. */
+  whippy?: WhippyStockClient;
 }
 
 /** What `sendBatch` checkpoints once the channel has answered: ids and verdicts, never the raw exchange. */
@@ -61,34 +64,39 @@ function malformedFailure(m: MalformedProductStock, where: string): ObjectFailur
   return { pk: m.pk ?? 0, message: `malformed product stock from Omnitron${where}: ${fields}`, reason: 'channel_app' };
 }
 
+/** The channel's adapter; a channel stockflow has none for cannot be fixed by retrying. */
+export function adapterOf(deps: Pick<StockActivityDeps, 'channelAdapter'>, channelId: number): ChannelAdapter {
+  try {
+    return deps.channelAdapter(channelId);
+  } catch (err) {
+    throw permanent('ChannelNotConfigured', err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** What the channel items of a channel are built with: identity rule, buffer, limits. */
+export function settingsOf(
+  deps: Pick<StockActivityDeps, 'safetyBuffer'>,
+  channel: Channel,
+  adapter: ChannelAdapter,
+): ChannelSettings {
+  return {
+    channelId: channel.pk,
+    remoteIdAttribute: channel.conf.remote_id_attribute ?? null,
+    safetyBuffer: deps.safetyBuffer?.(channel.pk) ?? 0,
+    limits: adapter.descriptor.limits,
+  };
+}
+
 export function createStockActivities(deps: StockActivityDeps): StockActivities {
   const { omnitron } = deps;
-
-  /** A channel stockflow has no adapter for cannot be fixed by retrying. */
-  function adapterOf(channelId: number): ChannelAdapter {
-    try {
-      return deps.channelAdapter(channelId);
-    } catch (err) {
-      throw permanent('ChannelNotConfigured', err instanceof Error ? err.message : String(err));
-    }
-  }
-
-  function settingsOf(channel: Channel, adapter: ChannelAdapter): ChannelSettings {
-    return {
-      channelId: channel.pk,
-      remoteIdAttribute: channel.conf.remote_id_attribute ?? null,
-      safetyBuffer: deps.safetyBuffer?.(channel.pk) ?? 0,
-      limits: adapter.descriptor.limits,
-    };
-  }
 
   /** The channel's catalogue, WAREHOUSE_CODES, settings and adapter. */
   async function channelSetup(channelId: number) {
     const channel = await omnitron.getChannel(channelId);
-    const adapter = adapterOf(channelId);
+    const adapter = adapterOf(deps, channelId);
     if (channel.catalog === null) throw permanent('ChannelWithoutCatalog', `channel ${channelId} has no catalogue`);
     const catalog = await omnitron.getCatalog(channel.catalog);
-    return { channel, adapter, catalog, settings: settingsOf(channel, adapter) };
+    return { channel, adapter, catalog, settings: settingsOf(deps, channel, adapter) };
   }
 
   /**
@@ -288,7 +296,7 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
       activityStep(async (): Promise<CheckBatchResult> => {
         const batch = await omnitron.getBatch(input.channelId, input.batchPk);
         if (batch.status === 'done' || batch.status === 'fail') return { state: 'done', ...finishedCounts(batch) };
-        const adapter = adapterOf(input.channelId);
+        const adapter = adapterOf(deps, input.channelId);
         const check = await adapter.checkBatch(input.remoteBatchId);
         const reporter = new BatchReporter(omnitron, input.channelId, batch, input.isSuccessLog);
         if (check.state === 'pending') {
@@ -305,7 +313,7 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
           return { state: 'failed', reason: check.reason };
         }
         const channel = await omnitron.getChannel(input.channelId);
-        const settings = settingsOf(channel, adapter);
+        const settings = settingsOf(deps, channel, adapter);
         const read = await omnitron.getProductStocks(
           input.channelId,
           batch.objects.map((o) => o.pk),

@@ -232,6 +232,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     OMNITRON_URL: sandbox.urls.omnitron,
     OMNITRON_USERNAME: DEFAULT_CREDENTIALS.username,
     OMNITRON_PASSWORD: DEFAULT_CREDENTIALS.password,
+    WHIPPY_URL: sandbox.urls.whippy,
+    WHIPPY_API_TOKEN: DEFAULT_CREDENTIALS.whippyToken,
     STOCKFLOW_CHANNELS_FILE: channelsFile,
     BENCH_TRENDYOL_API_KEY: SANDBOX_MARKETPLACE_CREDENTIALS.trendyol.apiKey,
     BENCH_TRENDYOL_API_SECRET: SANDBOX_MARKETPLACE_CREDENTIALS.trendyol.apiSecret,

@@ -15,14 +15,20 @@ import {
   flowWorkflowId,
   pauseSignal,
   progressQuery,
+  reconcileProgressQuery,
   resumeSignal,
   type FlowProgress,
+  type ReconcileProgress,
   type SendFlowName,
   type StockFlowName,
 } from '../workflows/definitions';
-import type { BatchRequestsInput, SendFlowInput } from '../workflows/inputs';
+import type { BatchRequestsInput, ReconcileInput, SendFlowInput } from '../workflows/inputs';
 
-export type FlowInput<F extends StockFlowName> = F extends SendFlowName ? SendFlowInput : BatchRequestsInput;
+export type FlowInput<F extends StockFlowName> = F extends SendFlowName
+  ? SendFlowInput
+  : F extends 'reconcileChannelStock'
+    ? ReconcileInput
+    : BatchRequestsInput;
 
 export class StockflowClient {
   constructor(
@@ -55,6 +61,11 @@ export class StockflowClient {
 
   progress(channelId: number, flow: StockFlowName): Promise<FlowProgress> {
     return this.handle(channelId, flow).query(progressQuery);
+  }
+
+  /** A running reconcile's counts so far. */
+  reconcileProgress(channelId: number): Promise<ReconcileProgress> {
+    return this.handle(channelId, 'reconcileChannelStock').query(reconcileProgressQuery);
   }
 
   pause(channelId: number, flow: StockFlowName): Promise<void> {

@@ -6,6 +6,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { channelTaskQueue } from '../workflows/definitions';
 import {
   createFlowStarterActivities,
+  createReconcileActivities,
   createSelfCheckActivities,
   createStockActivities,
   type StockActivityDeps,
@@ -14,6 +15,7 @@ import { createChannelAdapter } from './channels/registry';
 import type { ChannelAdapter } from './channels/port';
 import type { Config } from './config';
 import { OmnitronClient } from './omnitron/client';
+import { WhippyStockClient } from './stock-api/client';
 
 export interface StockflowWorkerOptions {
   connection: NativeConnection;
@@ -72,7 +74,9 @@ export class StockflowWorker {
 
 export async function createStockflowWorker(options: StockflowWorkerOptions): Promise<StockflowWorker> {
   const identity = options.identity ?? `stockflow-${process.pid}@${hostname()}`;
-  const stockActivities = options.stock ? createStockActivities(options.stock) : {};
+  const stockActivities = options.stock
+    ? { ...createStockActivities(options.stock), ...createReconcileActivities(options.stock) }
+    : {};
   const common = {
     connection: options.connection,
     namespace: options.namespace,
@@ -113,6 +117,7 @@ export function configuredStockDeps(config: Config): StockActivityDeps | undefin
   );
   return {
     omnitron: new OmnitronClient(config.omnitron),
+    whippy: config.whippy && new WhippyStockClient(config.whippy),
     channelIds: [...adapters.keys()],
     safetyBuffer: (channelId) => config.channels.get(channelId)?.safetyBuffer ?? 0,
     channelAdapter(channelId) {

@@ -4,6 +4,7 @@
  * the server's Retry-After as `nextRetryDelay` for 429, retryable with this backoff for 5xx and network failures.
  */
 import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import type { ReconcileActivities, ReconcileChunkInput, ReconcileChunkResult } from '../activities/reconcile-types';
 import type { FlowTarget, StockActivities } from '../activities/stock-types';
 import { channelTaskQueue } from './definitions';
 import { durationMs, type Tuning } from './inputs';
@@ -17,8 +18,8 @@ import { durationMs, type Tuning } from './inputs';
  * carry the channel's request rate (src/worker.ts); Omnitron-only steps stay on the workflow's queue. Every call
  * carries a one-line summary (batch, list, channel) that the Web UI shows on the activity.
  */
-export function stockActivities(channelId: number, tuning: Partial<Pick<Tuning, 'retryMaxInterval'>>): StockActivities {
-  const options: ActivityOptions = {
+function activityOptions(tuning: Partial<Pick<Tuning, 'retryMaxInterval'>>): ActivityOptions {
+  return {
     startToCloseTimeout: '5 minutes',
     heartbeatTimeout: '20 seconds',
     retry: {
@@ -29,6 +30,10 @@ export function stockActivities(channelId: number, tuning: Partial<Pick<Tuning, 
       maximumAttempts: 40,
     },
   };
+}
+
+export function stockActivities(channelId: number, tuning: Partial<Pick<Tuning, 'retryMaxInterval'>>): StockActivities {
+  const options = activityOptions(tuning);
   const onMain = proxyActivities<StockActivities>(options);
   const channelOptions = { ...options, taskQueue: channelTaskQueue(workflowInfo().taskQueue, channelId) };
   const onChannel = proxyActivities<StockActivities>(channelOptions);
@@ -66,4 +71,51 @@ export function stockActivities(channelId: number, tuning: Partial<Pick<Tuning, 
 
 function listName(target: FlowTarget): string {
   return target.stockListId === null ? 'main list' : `stock list ${target.stockListId}`;
+}
+
+/**
+ * Reconciliation's activities. `reconcileChunk` reads the channel once, so it runs on the channel's rate-limited queue
+ * with fewer attempts than a send (a read that keeps failing makes its SKUs `unknown`; nothing is lost by moving on);
+ * `reconcileChunkUnread` is the same step without the channel read, on the workflow's queue.
+ */
+export function reconcileActivities(
+  channelId: number,
+  tuning: Partial<Pick<Tuning, 'retryMaxInterval' | 'readAttempts'>>,
+): Omit<ReconcileActivities, 'reconcileChunk'> & {
+  reconcileChunk(input: ReconcileChunkInput): Promise<ReconcileChunkResult>;
+  reconcileChunkUnread(input: ReconcileChunkInput): Promise<ReconcileChunkResult>;
+} {
+  const options = activityOptions(tuning);
+  const readOptions: ActivityOptions = {
+    ...options,
+    taskQueue: channelTaskQueue(workflowInfo().taskQueue, channelId),
+    retry: { ...options.retry, maximumAttempts: tuning.readAttempts ?? 5 },
+  };
+  const onMain = proxyActivities<ReconcileActivities>(options);
+  const onChannel = proxyActivities<ReconcileActivities>(readOptions);
+  const where = (i: ReconcileChunkInput) => `stock list ${i.target.stockListId} from page ${i.cursor.page}`;
+  return {
+    planReconcile: (i) =>
+      onMain.planReconcile.executeWithOptions(
+        { ...options, summary: `plan the stock lists of channel ${i.channelId}` },
+        [i],
+      ),
+    reconcileChunk: (i) =>
+      onChannel.reconcileChunk.executeWithOptions({ ...readOptions, summary: `compare ${where(i)}` }, [i]),
+    reconcileChunkUnread: (i) =>
+      onMain.reconcileChunk.executeWithOptions(
+        { ...options, summary: `count ${where(i)} unknown (the channel read failed)` },
+        [i],
+      ),
+    commitRepairs: (i) =>
+      onMain.commitRepairs.executeWithOptions(
+        { ...options, summary: `commit ${i.repairs.length} drifted stocks into batch ${i.batchPk}` },
+        [i],
+      ),
+    confirmRepairs: (i) =>
+      onChannel.confirmRepairs.executeWithOptions(
+        { ...readOptions, summary: `re-read ${i.stockPks.length} repaired stocks at channel ${i.channelId}` },
+        [i],
+      ),
+  };
 }

@@ -31,7 +31,7 @@ export const SEND_FLOWS = [
   'insertProductStocksFromExtraStockList',
 ] as const;
 export type SendFlowName = (typeof SEND_FLOWS)[number];
-export const STOCK_FLOWS = [...SEND_FLOWS, 'getStockBatchRequests'] as const;
+export const STOCK_FLOWS = [...SEND_FLOWS, 'getStockBatchRequests', 'reconcileChannelStock'] as const;
 export type StockFlowName = (typeof STOCK_FLOWS)[number];
 
 /**
@@ -86,7 +86,35 @@ export interface FlowProgress {
   blockedBy?: { batchPk: number; since: string | null } | null;
 }
 
+/** What a running reconcile reports (`progress` query of `reconcileChannelStock`, Web UI details). Counts only. */
+export interface ReconcileProgress {
+  flow: 'reconcileChannelStock';
+  channelId: number;
+  phase: 'planning' | 'comparing' | 'awaiting-repairs' | 'confirming' | 'done';
+  /** The list being compared (its id; the main list has one too). */
+  stockListId: number | null;
+  targetsDone: number;
+  targetsTotal: number;
+  /** Channel reads so far (one chunk = one read). */
+  chunks: number;
+  compared: number;
+  match: number;
+  drift: number;
+  missing: number;
+  unknown: number;
+  notListed: number;
+  /** Repair: stocks sent with their expected quantity, of them failed, and left alone as changed since the read. */
+  repaired: number;
+  repairFailed: number;
+  changed: number;
+  confirmed: number;
+  stillDrifted: number;
+  runs: number;
+  paused: boolean;
+}
+
 export const progressQuery = defineQuery<FlowProgress>('progress');
+export const reconcileProgressQuery = defineQuery<ReconcileProgress>('progress');
 /** Pause between pages (a page in flight finishes first). */
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');

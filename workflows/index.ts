@@ -9,3 +9,4 @@ export {
 export { awaitChannelBatch } from './channel-batch';
 export { getStockBatchRequests } from './batch-requests';
 export { scheduledFlow } from './scheduled-flow';
+export { reconcileChannelStock } from './reconcile';

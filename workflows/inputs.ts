@@ -47,6 +47,8 @@ export const tuningSchema = z
      * Omnitron; until then the flow waits for it (Omnitron lets one batch per channel sit in `commit`) and says so.
      */
     staleCommitAfter: duration.default('30 minutes'),
+    /** Reconcile: attempts of one channel read before its SKUs count `unknown` and the walk goes on. */
+    readAttempts: z.number().int().min(1).max(40).default(5),
   })
   .strict();
 
@@ -70,7 +72,21 @@ export const batchRequestsInputSchema = z
   })
   .strict();
 
+export const reconcileInputSchema = z
+  .object({
+    channelId,
+    /** Only this list (the main one or one WAREHOUSE_CODES maps); omitted: every list of the channel. */
+    stockListId: z.number().int().positive().optional(),
+    /** Send the expected quantity of each drifted SKU (through a batch request, as the flows do). */
+    repair: z.boolean().default(false),
+    isSuccessLog: z.boolean().default(true),
+    tuning: tuningSchema.default(tuningSchema.parse({})),
+  })
+  .strict();
+
 export type Tuning = z.infer<typeof tuningSchema>;
+export type ReconcileInput = z.input<typeof reconcileInputSchema>;
+export type ReconcileOptions = z.infer<typeof reconcileInputSchema>;
 export type SendFlowInput = z.input<typeof sendFlowInputSchema>;
 export type SendFlowOptions = z.infer<typeof sendFlowInputSchema>;
 export type BatchRequestsInput = z.input<typeof batchRequestsInputSchema>;

@@ -8,6 +8,7 @@
  *   check   run the self-check workflow against the configured stack and print what answered
  *   schedule list, trigger, pause or unpause the flows' Temporal Schedules
  *   sync, status, pause, resume, cancel   run and steer one stock flow of a channel (src/cli/flows.ts)
+ *   reconcile compare a channel with the stock API, optionally repair drift (src/cli/reconcile.ts)
  */
 import { Command } from 'commander';
 import { startCommand } from './start';
@@ -16,6 +17,7 @@ import { sandboxCommand } from './sandbox';
 import { clusterCommand } from './cluster';
 import { registerFlowCommands } from './flows';
 import { scheduleCommand } from './schedules';
+import { reconcileCommand } from './reconcile';
 
 const program = new Command()
   .name('stockflow')
@@ -60,6 +62,7 @@ program
 program.addCommand(scheduleCommand());
 
 registerFlowCommands(program);
+reconcileCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : String(err));

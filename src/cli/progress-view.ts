@@ -4,7 +4,7 @@
  */
 import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
-import type { FlowProgress } from '../../workflows/definitions';
+import type { FlowProgress, ReconcileProgress } from '../../workflows/definitions';
 
 /** Receives each polled `progress` answer while `stockflow sync --wait` follows a run. */
 export interface ProgressView {
@@ -15,6 +15,7 @@ export interface ProgressView {
 
 /** One line describing a progress answer; also what `stockflow status` prints for a running flow. */
 export function describeProgress(p: FlowProgress): string {
+  if (p.flow === 'reconcileChannelStock') return describeReconcile(p as unknown as ReconcileProgress);
   const phase = p.paused ? 'paused' : p.phase;
   const list = p.stockListId === null ? 'main' : String(p.stockListId);
   return (
@@ -24,6 +25,18 @@ export function describeProgress(p: FlowProgress): string {
     ` | batches in flight ${p.batchesInFlight}, done ${p.batchesDone}, failed ${p.batchesFailed}` +
     (p.blockedBy
       ? ` | waiting for batch ${p.blockedBy.batchPk}, left in commit since ${p.blockedBy.since ?? 'an unknown time'}`
+      : '')
+  );
+}
+
+/** One line for a running reconcile (`stockflow status reconcileChannelStock`, `stockflow reconcile --wait`). */
+export function describeReconcile(p: ReconcileProgress): string {
+  const phase = p.paused ? 'paused' : p.phase;
+  return (
+    `${phase} | list ${p.stockListId ?? '-'} (${p.targetsDone}/${p.targetsTotal} done) | compared ${p.compared}: ` +
+    `match ${p.match}, drift ${p.drift}, missing ${p.missing}, unknown ${p.unknown}, not listed ${p.notListed}` +
+    (p.repaired + p.repairFailed + p.changed > 0
+      ? ` | repaired ${p.repaired}, failed ${p.repairFailed}, changed ${p.changed}`
       : '')
   );
 }

@@ -33,6 +33,8 @@ const envSchema = z.object({
   /** Omnitron's API base, e.g. https://omnitron.example.com/api/v1/ — set it to leave the sandbox for the real one. */
   OMNITRON_URL: z.url({ protocol: /^https?$/ }).optional(),
   OMNITRON_USERNAME: z.string().min(1).optional(),
+  /** The Whippy Ware stock API's base, e.g. https://stock.example.com/api/v1/ — reconciliation reads it. */
+  WHIPPY_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** JSON file mapping Omnitron channels to marketplace adapters (see src/config/channels.ts). */
   STOCKFLOW_CHANNELS_FILE: z.string().min(1).optional(),
   /** host:port where the SDK serves Prometheus metrics (stockflow counters included); unset = no endpoint. */
@@ -68,6 +70,8 @@ export interface Config {
   observability: { metricsAddress?: string; logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' };
   /** A real Omnitron; absent: `stockflow start` uses its sandbox. */
   omnitron?: { baseURL: string; username: string; password: string };
+  /** The stock API (WHIPPY_URL, WHIPPY_API_TOKEN); absent: reconciliation fails, naming WHIPPY_URL. */
+  whippy?: { baseURL: string; apiToken: string };
   /** Marketplace adapters by Omnitron channel id (from STOCKFLOW_CHANNELS_FILE). */
   channels: Map<number, ChannelSettings>;
 }
@@ -94,6 +98,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       omnitron = { baseURL: e.OMNITRON_URL, username: e.OMNITRON_USERNAME, password: password.value };
     }
   }
+  let whippy: Config['whippy'];
+  if (env.WHIPPY_URL) {
+    const token = secretFromEnv('WHIPPY_API_TOKEN', env);
+    if ('error' in token) problems.push({ key: 'WHIPPY_API_TOKEN', message: token.error });
+    else if (e?.WHIPPY_URL) whippy = { baseURL: e.WHIPPY_URL, apiToken: token.value };
+  }
   let channels = new Map<number, ChannelSettings>();
   if (env.STOCKFLOW_CHANNELS_FILE) {
     const loaded = loadChannels(env.STOCKFLOW_CHANNELS_FILE, env);
@@ -116,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     worker: { shutdownGraceTime: e.STOCKFLOW_SHUTDOWN_GRACE, schedules: e.STOCKFLOW_SCHEDULES },
     observability: { metricsAddress: e.STOCKFLOW_METRICS_ADDRESS, logLevel: e.STOCKFLOW_LOG_LEVEL },
     omnitron,
+    whippy,
     channels,
   };
 }

@@ -348,6 +348,11 @@ export class OmnitronClient {
     return this.get(`channel/${channelId}/error_reports/`, drfPageSchema(errorReportSchema), 'error reports', filters);
   }
 
+  /** Every error report matching the filters, page after page. */
+  async *iterateErrorReports(channelId: number, filters: Omit<ErrorReportFilters, 'page'> = {}) {
+    yield* iteratePages((page) => this.listErrorReports(channelId, { ...filters, page }));
+  }
+
   /** Content types never change while a process lives: asked once per model. */
   getContentType(model: string): Promise<ContentType> {
     let cached = this.#contentTypes.get(model);
@@ -375,6 +380,35 @@ export class OmnitronClient {
         page,
       }),
     );
+  }
+
+  /** Products by SKU (`sku__in`, comma-separated, as the products list documents it); unknown SKUs are absent. */
+  listProductsBySku(channelId: number, skus: readonly string[]): Promise<Product[]> {
+    return readInChunks(skus, (chunk, page) =>
+      this.get(`channel/${channelId}/products/`, drfPageSchema(productSchema), 'products', {
+        sku__in: chunk.join(','),
+        limit: chunk.length,
+        page,
+      }),
+    );
+  }
+
+  /**
+   * A product's stock in one stock list (`product=` and `stock_list=`, the filters the extra product stocks list
+   * documents; the main list's `product_stocks/` is read the same way). Undefined when the list holds none.
+   */
+  async productStockOf(
+    channelId: number,
+    productPk: number,
+    stockList: { id: number; main: boolean },
+  ): Promise<ProductStock | undefined> {
+    const resource = stockList.main ? 'product_stocks' : 'extra_product_stocks';
+    const page = await this.get(`channel/${channelId}/${resource}/`, looseProductStockPageSchema, 'product stocks', {
+      product: productPk,
+      stock_list: stockList.id,
+      limit: 2,
+    });
+    return validateEachStock(page.results).stocks[0];
   }
 
   /** Prices of products in a price list (`product__pk__in`, `price_list`, `limit`, as the reference asks). */

@@ -157,24 +157,39 @@ export function omnitronRoutes(state: SandboxState): FastifyPluginAsync {
       }
     }
 
-    // Not in the public reference: the channel's product stocks by pk, as a DRF list with `pk__in` (the filter
-    // Omnitron's other lists, e.g. products/, take). The send activity reads a committed batch's stocks back with it.
-    app.get('/api/v1/channel/:cid/product_stocks/', async (request) => {
-      const channel = channelOf(request);
-      const { model, stocks } = catalog();
-      if (!model.channels.has(channel)) throw notFound();
-      const pks = many(request.query as Query, 'pk__in')?.map(Number);
-      if (!pks) throw badRequest({ pk__in: ['This filter is required.'] });
-      // A persistently malformed record is a broken row: reading it back by pk shows it broken too.
-      const persistent = state.faults.config('omnitron').malformedPersistent;
-      const records = pks.flatMap((pk): object[] => {
-        const decoded = stocks.decode(pk);
-        const json = decoded && stocks.json(decoded[0], decoded[1]);
-        if (!json) return [];
-        return [persistent && state.faults.shouldMalform('omnitron', pk) ? malformed(json) : json];
+    // The channel's product stocks as DRF lists: by pk (`pk__in`, which the extra list documents; the send activity
+    // reads a committed batch's stocks back with it), or one product's stock in a list (`product` + `stock_list`, also
+    // documented filters there; reconciliation's repair finds a drifted SKU's stock with them). The main list's
+    // `product_stocks/` is not in the stored reference and is read the same way.
+    for (const resource of ['product_stocks', 'extra_product_stocks']) {
+      app.get(`/api/v1/channel/:cid/${resource}/`, async (request) => {
+        const channel = channelOf(request);
+        const query = request.query as Query;
+        const { model, stocks } = catalog();
+        if (!model.channels.has(channel)) throw notFound();
+        const pks = many(query, 'pk__in')?.map(Number) ?? productStockPks(query);
+        if (!pks) throw badRequest({ pk__in: ['This filter is required (or product and stock_list).'] });
+        // A persistently malformed record is a broken row: reading it back by pk shows it broken too.
+        const persistent = state.faults.config('omnitron').malformedPersistent;
+        const records = pks.flatMap((pk): object[] => {
+          const decoded = stocks.decode(pk);
+          const json = decoded && stocks.json(decoded[0], decoded[1]);
+          if (!json) return [];
+          return [persistent && state.faults.shouldMalform('omnitron', pk) ? malformed(json) : json];
+        });
+        return listPage(request, records);
       });
-      return listPage(request, records);
-    });
+    }
+    /** `product` + `stock_list`: the pk of that product's stock in that list (none: an empty list). */
+    const productStockPks = (query: Query): number[] | undefined => {
+      const product = single(query, 'product');
+      const stockList = single(query, 'stock_list');
+      if (product === undefined || stockList === undefined) return undefined;
+      const list = catalog().model.stockListById(Number(stockList));
+      const skuIndex = Number(product) - 1;
+      if (!list || !Number.isInteger(skuIndex) || !catalog().model.inList(list.ordinal, skuIndex)) return [];
+      return [catalog().stocks.pk(list.ordinal, skuIndex)];
+    };
 
     app.get('/api/v1/channel/:cid/integration_actions/', async (request) => {
       const query = request.query as Query;
@@ -290,7 +305,11 @@ export function omnitronRoutes(state: SandboxState): FastifyPluginAsync {
     app.get('/api/v1/channel/:cid/products/', async (request) => {
       const { model, products } = catalog();
       const pks = many(request.query as Query, 'pk__in')?.map(Number);
-      const source = pks ?? Array.from({ length: model.whippy.skus.length }, (_, i) => i + 1);
+      const skus = many(request.query as Query, 'sku__in');
+      const source =
+        pks ??
+        skus?.map((sku) => (model.whippy.skuIndex.get(sku) ?? -1) + 1).filter((pk) => pk > 0) ??
+        Array.from({ length: model.whippy.skus.length }, (_, i) => i + 1);
       const found = source.map((pk) => products.product(pk)).filter((p) => p !== undefined);
       return listPage(
         request,

@@ -134,6 +134,17 @@ export class WhippyStockClient {
     return parseResponse(activeStockPageSchema, data, 'active stocks');
   }
 
+  /**
+   * One page of "List Multiple Active Stock" (`POST stocks/{stocklist_id}/`, no body): every SKU of the list with its
+   * active stock, paged by `next` (the page number its `next` link names). Reconciliation walks a list with it.
+   */
+  async multipleActiveStocks(stockListId: number | string, page: number): Promise<ActiveStockPage> {
+    const { data } = await this.http.post<unknown>(`stocks/${encodeURIComponent(String(stockListId))}/`, undefined, {
+      params: page > 1 ? { page } : undefined,
+    });
+    return parseResponse(activeStockPageSchema, data, 'multiple active stocks');
+  }
+
   async *iterateActiveStocks(
     stockListId: number | string,
     options: { sku?: string } = {},

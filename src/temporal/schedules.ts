@@ -26,7 +26,12 @@ import {
   type SendFlowName,
   type StockFlowName,
 } from '../../workflows/definitions';
-import { batchRequestsInputSchema, sendFlowInputSchema, type SendFlowInput } from '../../workflows/inputs';
+import {
+  batchRequestsInputSchema,
+  reconcileInputSchema,
+  sendFlowInputSchema,
+  type SendFlowInput,
+} from '../../workflows/inputs';
 
 /**
  * How often each flow runs unless a channel says otherwise. Updates are what keep a marketplace honest, so they run
@@ -39,6 +44,8 @@ export const DEFAULT_STOCK_INTERVALS: Readonly<Record<StockFlowName, string>> = 
   updateProductStocksFromExtraStockList: '15m',
   insertProductStocksFromExtraStockList: '15m',
   getStockBatchRequests: '10m',
+  // A full read of every list at the channel: daily, report only (repair is an operator's decision).
+  reconcileChannelStock: '24h',
 };
 
 /** Extra flow input for a channel's scheduled runs; `getStockBatchRequests` takes only `isSuccessLog` and `tuning`. */
@@ -75,7 +82,16 @@ export function parseStockScheduleId(scheduleId: string): { channelId: number; f
   return { channelId: Number(channel), flow: flow as StockFlowName };
 }
 
-const isSendFlow = (flow: StockFlowName): flow is SendFlowName => flow !== 'getStockBatchRequests';
+const isSendFlow = (flow: StockFlowName): flow is SendFlowName =>
+  flow !== 'getStockBatchRequests' && flow !== 'reconcileChannelStock';
+
+/** The input schema a flow validates with. */
+const inputSchemaOf = (flow: StockFlowName) =>
+  isSendFlow(flow)
+    ? sendFlowInputSchema
+    : flow === 'reconcileChannelStock'
+      ? reconcileInputSchema
+      : batchRequestsInputSchema;
 
 /**
  * The flow's input as the schedule passes it. Validated here with the workflow's own schema so a bad configuration
@@ -87,7 +103,7 @@ export function scheduledFlowInput(channelId: number, flow: StockFlowName, input
     ? { channelId, ...input }
     : { channelId, isSuccessLog: input.isSuccessLog, tuning: input.tuning };
   for (const key of Object.keys(args)) if (args[key] === undefined) delete args[key];
-  const parsed = (isSendFlow(flow) ? sendFlowInputSchema : batchRequestsInputSchema).safeParse(args);
+  const parsed = inputSchemaOf(flow).safeParse(args);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`);
     throw new TypeError(`schedule ${stockScheduleId(channelId, flow)}: invalid input: ${fields.join('; ')}`);

@@ -79,6 +79,7 @@ test('three workers starting at once ensured one schedule per channel and flow; 
       'getStockBatchRequests',
       'insertProductStocks',
       'insertProductStocksFromExtraStockList',
+      'reconcileChannelStock',
       'updateProductStocks',
       'updateProductStocksFromExtraStockList',
     ].map((flow) => `stock/${channel}/${flow}/schedule`),

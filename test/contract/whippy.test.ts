@@ -309,3 +309,15 @@ test('active stocks of a stock list: one SKU, pages, and the iterator', async ()
   for await (const row of whippy.iterateActiveStocks(1)) count += row.sku.startsWith('SF') ? 1 : 0;
   expect(count).toBe(250);
 });
+
+test('List Multiple Active Stock (POST stocks/{id}/): the same SKUs and stocks as the active-stocks pages, paged by next', async () => {
+  const first = await whippy.multipleActiveStocks(1, 1);
+  expect(first.previous).toBeNull();
+  expect(first.next).toMatch(/page=2/);
+  expect(first.results).toEqual((await whippy.activeStocks(1)).results);
+  const second = await whippy.multipleActiveStocks(1, 2);
+  expect(second.previous).not.toBeNull();
+  expect(second.results[0]?.sku).not.toBe(first.results[0]?.sku);
+  const unauthorized = new WhippyStockClient({ baseURL: sandbox.urls.whippy, apiToken: 'nope' });
+  expect(await rejection(unauthorized.multipleActiveStocks(1, 1))).toBeInstanceOf(AuthenticationError);
+});

@@ -155,6 +155,25 @@ describe('Omnitron and channels', () => {
     expect(error?.message).not.toContain('secret-1');
   });
 
+  test('the stock API: WHIPPY_URL needs WHIPPY_API_TOKEN (or its _FILE), named and never echoed', () => {
+    const url = 'https://stock.example.com/api/v1/';
+    expect(loadConfig({ WHIPPY_URL: url, WHIPPY_API_TOKEN_FILE: file('whippy', 'tok-1\n') }).whippy).toEqual({
+      baseURL: url,
+      apiToken: 'tok-1',
+    });
+    expect(loadConfig({}).whippy).toBeUndefined();
+    const problems = (env: NodeJS.ProcessEnv) => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return (err as ConfigError).problems.map((p) => p.key);
+      }
+      return [];
+    };
+    expect(problems({ WHIPPY_URL: url })).toEqual(['WHIPPY_API_TOKEN']);
+    expect(problems({ WHIPPY_URL: 'ftp://x', WHIPPY_API_TOKEN: 'tok-2' })).toEqual(['WHIPPY_URL']);
+  });
+
   test('an unreadable channels file and OMNITRON_URL without a user are named', () => {
     expect(() =>
       loadConfig({

@@ -64,6 +64,7 @@ describe('schedule plans (pure)', () => {
       updateProductStocksFromExtraStockList: '15m',
       insertProductStocksFromExtraStockList: '15m',
       getStockBatchRequests: '10m',
+      reconcileChannelStock: '24h',
     });
   });
 
@@ -131,6 +132,7 @@ describe('on the dev server', () => {
     expect(every(2, 'updateProductStocksFromExtraStockList')).toBe(15 * MINUTE);
     expect(every(2, 'insertProductStocksFromExtraStockList')).toBe(15 * MINUTE);
     expect(every(1, 'getStockBatchRequests')).toBe(10 * MINUTE);
+    expect(every(2, 'reconcileChannelStock')).toBe(24 * 60 * MINUTE);
     // The update left the operator-visible state alone.
     expect(listed.every((s) => s.paused && s.note === 'created paused by stockflow')).toBe(true);
     expect(listed.every((s) => s.taskQueue === env.taskQueue)).toBe(true);

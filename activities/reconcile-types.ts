@@ -1,0 +1,96 @@
+/**
+ * The contract between `reconcileChannelStock` and its activities: cursors, counts and stock pks, never SKUs' records.
+ */
+
+/** One stock list to reconcile, with the channel warehouse it is sent to. */
+export interface ReconcileTarget {
+  /** The stock list's id in Omnitron and the stock API (the catalogue's main list too: the stock API needs its id). */
+  stockListId: number;
+  /** The catalogue's main list (its stocks are `product_stocks`, the others `extra_product_stocks`). */
+  main: boolean;
+  warehouseCode: string | null;
+}
+
+export interface ReconcilePlan {
+  active: boolean;
+  mode: 'sync' | 'async';
+  targets: ReconcileTarget[];
+}
+
+/** Where a list's walk through the stock API stands: its `next` page and the position in it. */
+export interface ReconcileCursor {
+  page: number;
+  offset: number;
+}
+
+/**
+ * Outcome counts. `match`: the channel holds what it should; `drift`: another quantity; `missing`: Omnitron says the
+ * product is on the channel, the channel has no such item; `unknown`: the channel could not be read (retries spent);
+ * `notListed`: the product was never sent to the channel (no identity there: the insert flow's work, not drift).
+ */
+export interface ReconcileCounts {
+  compared: number;
+  match: number;
+  drift: number;
+  missing: number;
+  unknown: number;
+  notListed: number;
+}
+
+/** A drifted SKU's stock in Omnitron, with the stock API's quantity the comparison used. */
+export interface RepairCandidate {
+  stockPk: number;
+  stock: number;
+}
+
+export interface ReconcileChunkInput {
+  channelId: number;
+  target: ReconcileTarget;
+  cursor: ReconcileCursor;
+  /** Names this reconcile (the first run of its chain) in the error codes of its drift reports. */
+  runKey: string;
+  repair: boolean;
+  /** false: the channel read failed for good — count the chunk's SKUs `unknown`, move the cursor on. */
+  readChannel: boolean;
+}
+
+export interface ReconcileChunkResult {
+  counts: ReconcileCounts;
+  /** null: the list is done. */
+  next: ReconcileCursor | null;
+  /** With `repair`: the drifted SKUs' stocks (at most one channel read's worth). */
+  repairs: RepairCandidate[];
+}
+
+export interface CommitRepairsInput {
+  channelId: number;
+  batchPk: number;
+  repairs: RepairCandidate[];
+}
+
+export interface CommitRepairsResult {
+  committed: number;
+  /** Stocks whose quantity changed since the stock API was read: left to the update flow. */
+  changed: number;
+}
+
+export interface ConfirmRepairsInput {
+  channelId: number;
+  target: ReconcileTarget;
+  stockPks: number[];
+}
+
+export interface ConfirmRepairsResult {
+  confirmed: number;
+  stillDrifted: number;
+}
+
+export interface ReconcileActivities {
+  planReconcile(input: { channelId: number; stockListId?: number }): Promise<ReconcilePlan>;
+  /** One channel read's worth of a list: stock API page(s), identities, the channel's quantities, drift reports. */
+  reconcileChunk(input: ReconcileChunkInput): Promise<ReconcileChunkResult>;
+  /** Commits the repair candidates whose stock is unchanged into an `initialized` batch (then sendBatch sends it). */
+  commitRepairs(input: CommitRepairsInput): Promise<CommitRepairsResult>;
+  /** Re-reads a sample of repaired stocks at the channel. */
+  confirmRepairs(input: ConfirmRepairsInput): Promise<ConfirmRepairsResult>;
+}

@@ -1,0 +1,307 @@
+/**
+ * Reconciliation's activities: what the channel holds against what the stock API says it should hold.
+ *
+ *   planReconcile   the lists to walk (the catalogue's main list and each list WAREHOUSE_CODES maps, or the one named)
+ *   reconcileChunk  from a cursor, SKUs of the stock API's "List Multiple Active Stock" until one channel read is full;
+ *                   their identities (Omnitron's products by SKU, then integration actions or remote_id_attribute);
+ *                   ONE read at the channel (it runs on the channel's rate-limited queue); outcomes; a report per
+ *                   drifted or missing SKU; with repair, the drifted SKUs' stock pks
+ *   commitRepairs   the repair candidates whose stock did not change since the read, committed into a batch; the
+ *                   send flows' own sendBatch (and awaitChannelBatch) take it from there
+ *   confirmRepairs  a sample of repaired stocks read again at the channel
+ *
+ * Reports are exactly-once per SKU and reconcile: their error code names the reconcile, the list, the chunk's cursor
+ * and the SKU, and a retried chunk first lists the codes of its chunk already written and skips those.
+ */
+import { Context } from '@temporalio/activity';
+import pLimit from 'p-limit';
+import type { ChannelAdapter, HeldQuantity } from '../src/channels/port';
+import type { Product } from '../src/omnitron/schemas';
+import type { WhippyStockClient } from '../src/stock-api/client';
+import type { ActiveStock } from '../src/stock-api/schemas';
+import { attributeAt, type ChannelSettings, productRemoteIds, publishedQuantity } from './channel-items';
+import { writeErrorReport } from './error-reports';
+import { activityStep, permanent, retryLater } from './failures';
+import type {
+  ReconcileActivities,
+  ReconcileChunkResult,
+  ReconcileCounts,
+  ReconcileCursor,
+  ReconcileTarget,
+  RepairCandidate,
+} from './reconcile-types';
+import { adapterOf, settingsOf, type StockActivityDeps } from './stock';
+
+/** A few Omnitron calls at a time (drift reports, repair lookups). */
+const OMNITRON_CONCURRENCY = 8;
+
+/** One SKU of a chunk: what the stock API says, and what stockflow knows of it on the channel. */
+interface ChunkSku {
+  sku: string;
+  stock: number;
+  product?: Product;
+  remoteId?: string;
+}
+
+export const NO_COUNTS: ReconcileCounts = { compared: 0, match: 0, drift: 0, missing: 0, unknown: 0, notListed: 0 };
+
+/** The error-code prefix of a reconcile's reports (the CLI's `--out` lists them by it). */
+export function driftReportPrefix(runKey: string): string {
+  return `Reconcile-${runKey}-`;
+}
+
+function chunkPrefix(runKey: string, target: ReconcileTarget, cursor: ReconcileCursor): string {
+  return `${driftReportPrefix(runKey)}L${target.stockListId}-P${cursor.page}.${cursor.offset}-`;
+}
+
+/** The page number a DRF `next` link names (absent: the page after). */
+function nextPage(next: string, page: number): number {
+  const named = Number(new URL(next, 'http://stock-api.invalid/').searchParams.get('page'));
+  return Number.isInteger(named) && named > page ? named : page + 1;
+}
+
+export function createReconcileActivities(deps: StockActivityDeps): ReconcileActivities {
+  const { omnitron } = deps;
+
+  function stockApi(): WhippyStockClient {
+    if (!deps.whippy) {
+      throw permanent('StockApiNotConfigured', 'WHIPPY_URL is not set: reconciliation reads the stock API');
+    }
+    return deps.whippy;
+  }
+
+  async function channelOf(channelId: number) {
+    const channel = await omnitron.getChannel(channelId);
+    const adapter = adapterOf(deps, channelId);
+    return { channel, adapter, settings: settingsOf(deps, channel, adapter) };
+  }
+
+  /** Up to `size` SKUs from `cursor` on, across pages, and where the next chunk starts. */
+  async function readStockApi(target: ReconcileTarget, cursor: ReconcileCursor, size: number) {
+    const entries: ActiveStock[] = [];
+    let { page, offset } = cursor;
+    for (;;) {
+      const answer = await stockApi().multipleActiveStocks(target.stockListId, page);
+      const rest = answer.results.slice(offset);
+      const taken = rest.slice(0, size - entries.length);
+      entries.push(...taken);
+      if (taken.length < rest.length) return { entries, next: { page, offset: offset + taken.length } };
+      if (!answer.next) return { entries, next: null };
+      page = nextPage(answer.next, page);
+      offset = 0;
+      if (entries.length >= size) return { entries, next: { page, offset } };
+    }
+  }
+
+  /** Each SKU's product and channel identity (none: never sent to the channel). */
+  async function identify(settings: ChannelSettings, entries: readonly ActiveStock[]): Promise<ChunkSku[]> {
+    const products = new Map<string, Product>();
+    for (const product of await omnitron.listProductsBySku(settings.channelId, [
+      ...new Set(entries.map((e) => e.sku)),
+    ])) {
+      if (product.sku) products.set(product.sku, product);
+    }
+    const path = settings.remoteIdAttribute;
+    const byProduct = path
+      ? new Map<number, string>()
+      : await productRemoteIds(
+          omnitron,
+          settings.channelId,
+          [...products.values()].map((p) => p.pk),
+        );
+    return entries.map((entry) => {
+      const product = products.get(entry.sku);
+      const remoteId = product && (path ? attributeAt(product, path) : byProduct.get(product.pk));
+      return { sku: entry.sku, stock: entry.stock, product, remoteId };
+    });
+  }
+
+  /** The channel's quantities for the identified SKUs: one request (the queue's rate is one request an activity). */
+  async function readChannel(adapter: ChannelAdapter, target: ReconcileTarget, skus: readonly ChunkSku[]) {
+    const asked = skus.filter((s) => s.remoteId !== undefined);
+    const held: HeldQuantity[] = asked.length
+      ? await adapter.readQuantities(
+          asked.map((s) => ({ remoteId: s.remoteId ?? '', warehouseCode: target.warehouseCode ?? undefined })),
+        )
+      : [];
+    return new Map(held.map((h) => [h.remoteId, h.quantity]));
+  }
+
+  return {
+    planReconcile: ({ channelId, stockListId }) =>
+      activityStep(async () => {
+        stockApi();
+        const { channel, adapter } = await channelOf(channelId);
+        if (channel.catalog === null) throw permanent('ChannelWithoutCatalog', `channel ${channelId} has no catalogue`);
+        const catalog = await omnitron.getCatalog(channel.catalog);
+        const codes = channel.conf.WAREHOUSE_CODES ?? {};
+        const main = catalog.stock_list;
+        // A channel without warehouses holds one quantity per item: it is compared with the main list only.
+        const extra = adapter.descriptor.hasWarehouses ? Object.entries(codes) : [];
+        const targets: ReconcileTarget[] = [
+          ...(main === null ? [] : [{ stockListId: main, main: true, warehouseCode: codes[String(main)] ?? null }]),
+          ...extra
+            .map(([id, warehouseCode]) => ({ stockListId: Number(id), main: false, warehouseCode }))
+            .filter((t) => t.stockListId !== main && catalog.extra_stock_lists.includes(t.stockListId))
+            .sort((a, b) => a.stockListId - b.stockListId),
+        ];
+        const chosen = stockListId === undefined ? targets : targets.filter((t) => t.stockListId === stockListId);
+        if (stockListId !== undefined && chosen.length === 0) {
+          throw permanent(
+            'InvalidInput',
+            `stockListId: ${stockListId} is neither channel ${channelId}'s main stock list nor one WAREHOUSE_CODES ` +
+              `maps to a warehouse of its ${adapter.descriptor.name} adapter ` +
+              `(lists: ${targets.map((t) => t.stockListId).join(', ') || 'none'})`,
+          );
+        }
+        return { active: channel.is_active, mode: adapter.descriptor.mode, targets: chosen };
+      }),
+
+    reconcileChunk: (input) =>
+      activityStep(async (): Promise<ReconcileChunkResult> => {
+        const { adapter, settings } = await channelOf(input.channelId);
+        const { entries, next } = await readStockApi(input.target, input.cursor, settings.limits.readItemsPerRequest);
+        const skus = await identify(settings, entries);
+        const counts: ReconcileCounts = { ...NO_COUNTS, compared: skus.length };
+        const held = input.readChannel ? await readChannel(adapter, input.target, skus) : undefined;
+        const findings: { sku: ChunkSku; expected: number; held: number | null }[] = [];
+        for (const sku of skus) {
+          if (sku.remoteId === undefined) counts.notListed++;
+          else if (!held) counts.unknown++;
+          else {
+            const holds = held.get(sku.remoteId) ?? null;
+            const expected = publishedQuantity(sku.stock, settings);
+            if (holds === expected) counts.match++;
+            else {
+              if (holds === null) counts.missing++;
+              else counts.drift++;
+              findings.push({ sku, expected, held: holds });
+            }
+          }
+        }
+        const prefix = chunkPrefix(input.runKey, input.target, input.cursor);
+        const written = new Set<string>();
+        if (Context.current().info.attempt > 1 && findings.length > 0) {
+          // A retry: the reports an earlier attempt wrote before it died are not written again.
+          for await (const report of omnitron.iterateErrorReports(input.channelId, {
+            error_code__startswith: prefix,
+          })) {
+            written.add(report.error_code);
+          }
+        }
+        const limit = pLimit(OMNITRON_CONCURRENCY);
+        const list = `${input.target.main ? 'main stock list' : 'stock list'} ${input.target.stockListId}`;
+        await Promise.all(
+          findings
+            .filter((f) => !written.has(prefix + f.sku.sku))
+            .map((f) =>
+              limit(() =>
+                writeErrorReport(
+                  omnitron,
+                  input.channelId,
+                  { action: 'product', objectId: f.sku.product?.pk ?? 0 },
+                  {
+                    error_code: prefix + f.sku.sku,
+                    error_desc:
+                      f.held === null
+                        ? `stock missing at the channel: SKU ${f.sku.sku} (${list}) is not on the channel ` +
+                          `(remote id ${f.sku.remoteId}); it should hold ${f.expected}`
+                        : `stock drift: SKU ${f.sku.sku} (${list}) — the channel holds ${f.held}, it should hold ` +
+                          `${f.expected} (stock ${f.sku.stock}, safety buffer ${settings.safetyBuffer})`,
+                    raw_request: `reconcile-read-${f.sku.remoteId}-${input.target.warehouseCode ?? ''}`,
+                    raw_response: JSON.stringify({
+                      sku: f.sku.sku,
+                      remote_id: f.sku.remoteId,
+                      stock_list: input.target.stockListId,
+                      held: f.held,
+                      expected: f.expected,
+                      stock: f.sku.stock,
+                    }),
+                    is_ok: false,
+                  },
+                ),
+              ),
+            ),
+        );
+        const repairs: RepairCandidate[] = [];
+        if (input.repair) {
+          const drifted = findings.filter((f) => f.held !== null && f.sku.product);
+          await Promise.all(
+            drifted.map((f) =>
+              limit(async () => {
+                const stock = await omnitron.productStockOf(input.channelId, f.sku.product?.pk ?? 0, {
+                  id: input.target.stockListId,
+                  main: input.target.main,
+                });
+                if (stock) repairs.push({ stockPk: stock.pk, stock: f.sku.stock });
+              }),
+            ),
+          );
+          repairs.sort((a, b) => a.stockPk - b.stockPk);
+        }
+        return { counts, next, repairs };
+      }),
+
+    commitRepairs: (input) =>
+      activityStep(async () => {
+        const batch = await omnitron.getBatch(input.channelId, input.batchPk);
+        if (batch.status !== 'initialized') {
+          // A retry after the commit went through: answer from the batch.
+          return { committed: batch.objects.length, changed: input.repairs.length - batch.objects.length };
+        }
+        const read = await omnitron.getProductStocks(
+          input.channelId,
+          input.repairs.map((r) => r.stockPk),
+        );
+        const now = new Map(read.stocks.map((s) => [s.pk, s]));
+        // Never a quantity older than the one compared: a stock that moved since is the update flow's to send.
+        const objects = input.repairs.flatMap((r) => {
+          const stock = now.get(r.stockPk);
+          return stock && stock.stock === r.stock ? [{ pk: stock.pk, version_date: stock.modified_date }] : [];
+        });
+        if (objects.length === 0) {
+          await omnitron.markDone(input.channelId, input.batchPk, []);
+          return { committed: 0, changed: input.repairs.length };
+        }
+        try {
+          await omnitron.commitBatch(input.channelId, input.batchPk, objects);
+        } catch (err) {
+          // Another batch of the channel holds commit (a send flow's page): its turn first.
+          if ((err as { status?: number }).status === 400) {
+            throw retryLater('BatchCommitConflict', `repair batch ${input.batchPk}: ${(err as Error).message}`);
+          }
+          throw err;
+        }
+        return { committed: objects.length, changed: input.repairs.length - objects.length };
+      }),
+
+    confirmRepairs: (input) =>
+      activityStep(async () => {
+        const { adapter, settings } = await channelOf(input.channelId);
+        const read = await omnitron.getProductStocks(input.channelId, input.stockPks);
+        const products = new Map(
+          (
+            await omnitron.listProducts(
+              input.channelId,
+              read.stocks.map((s) => s.product),
+            )
+          ).map((p) => [p.pk, p]),
+        );
+        const skus = await identify(
+          settings,
+          read.stocks.flatMap((s) => {
+            const sku = products.get(s.product)?.sku;
+            return sku ? [{ sku, stock: s.stock }] : [];
+          }),
+        );
+        const held = await readChannel(adapter, input.target, skus);
+        let confirmed = 0;
+        for (const sku of skus) {
+          if (sku.remoteId !== undefined && held.get(sku.remoteId) === publishedQuantity(sku.stock, settings)) {
+            confirmed++;
+          }
+        }
+        return { confirmed, stillDrifted: skus.length - confirmed };
+      }),
+  };
+}

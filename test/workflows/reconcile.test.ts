@@ -1,0 +1,138 @@
+/**
+ * reconcileChannelStock against the sandbox: drift injected at both marketplaces is found exactly (and nothing on a
+ * clean channel), repair sends the expected quantities and a second reconcile finds none, a failed read counts as
+ * `unknown`, never as `match`.
+ */
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createReconcileActivities } from '../../activities/reconcile';
+import type { ReconcileSummary } from '../../workflows/reconcile';
+import { sandboxStockDeps } from '../../src/sandbox/connect';
+import { FAST_TUNING, mismatches, startStockTestEnv, type StockTestEnv } from '../support/stock-env';
+
+const SKUS = 130;
+let env: StockTestEnv;
+
+beforeAll(async () => {
+  // Reads of 20: a list takes several chunks and crosses the stock API's pages of 100.
+  env = await startStockTestEnv({ skus: SKUS, limits: { itemsPerRequest: 50, readItemsPerRequest: 20 } });
+  // Every listed product on the channels with its stock: Trendyol's main list, Shopify's every list.
+  await (await env.stockflow.start('insertProductStocks', { channelId: 1, tuning: FAST_TUNING })).result();
+  await (await env.stockflow.start('insertProductStocks', { channelId: 2, tuning: FAST_TUNING })).result();
+  await (
+    await env.stockflow.start('insertProductStocksFromExtraStockList', { channelId: 2, tuning: FAST_TUNING })
+  ).result();
+}, 120_000);
+afterAll(async () => {
+  await env?.close();
+});
+
+async function reconcile(
+  channelId: number,
+  options: { repair?: boolean; stockListId?: number; readAttempts?: number } = {},
+) {
+  const { readAttempts, ...rest } = options;
+  const tuning = { ...FAST_TUNING, ...(readAttempts ? { readAttempts } : {}) };
+  const handle = await env.stockflow.start('reconcileChannelStock', { channelId, ...rest, tuning });
+  return (await handle.result()) as ReconcileSummary;
+}
+
+/** The SKUs this reconcile reported, from Omnitron's error reports, as sku -> {held, expected}. */
+async function reported(summary: ReconcileSummary) {
+  const deps = sandboxStockDeps(env.sandbox.urls);
+  const found = new Map<string, { held: number | null; expected: number; stock_list: number }>();
+  for await (const report of deps.omnitron.iterateErrorReports(summary.channelId, {
+    error_code__startswith: summary.reportPrefix,
+  })) {
+    const body = JSON.parse(report.raw_response ?? '{}') as {
+      sku: string;
+      held: number | null;
+      expected: number;
+      stock_list: number;
+    };
+    const key = `${body.stock_list}:${body.sku}`;
+    expect(found.has(key)).toBe(false); // one report per SKU and list
+    found.set(key, body);
+  }
+  return found;
+}
+
+type Drifted = { drifted: { sku: string; was: number | null; held: number | null }[] };
+
+test('a clean channel: every listed SKU compared, all match, nothing reported', async () => {
+  for (const channelId of [1, 2]) {
+    expect(await mismatches(env, channelId)).toEqual([]);
+    const summary = await reconcile(channelId);
+    expect(summary).toMatchObject({ drift: 0, missing: 0, unknown: 0 });
+    expect(summary.match).toBeGreaterThan(0);
+    expect(summary.match + summary.notListed).toBe(summary.compared);
+    // Trendyol holds one quantity per item (the main list only); Shopify a level per location (every list).
+    expect(summary.targets).toBe(channelId === 1 ? 1 : 3);
+    expect((await reported(summary)).size).toBe(0);
+  }
+});
+
+test('drift at both marketplaces is found exactly, repaired, and gone on the next reconcile', async () => {
+  for (const channelId of [1, 2]) {
+    const expected = await env.control<{ quantities: Record<string, number> }>(
+      'GET',
+      `channels/${channelId}/expected?stock_list=1`,
+    );
+    const [zeroed, raised, removed] = Object.entries(expected.quantities)
+      .filter(([, q]) => q > 0)
+      .map(([sku]) => sku);
+    const explicit = await env.control<Drifted>('POST', `channels/${channelId}/drift`, {
+      skus: [
+        { sku: zeroed, quantity: 0 },
+        { sku: raised, quantity: (expected.quantities[raised!] ?? 0) + 7 },
+        { sku: removed, quantity: null },
+      ],
+    });
+    const random = await env.control<Drifted>('POST', `channels/${channelId}/drift`, { random: { count: 6, seed: 3 } });
+    const wrong = new Map<string, number | null>();
+    for (const d of [...explicit.drifted, ...random.drifted]) wrong.set(d.sku, d.held);
+    // A random pick may land on an explicit SKU, or move it back onto its expected quantity.
+    for (const [sku, held] of wrong) if (held === expected.quantities[sku]) wrong.delete(sku);
+
+    const found = await reported(await reconcile(channelId, { stockListId: 1 }));
+    expect([...found.keys()].sort()).toEqual([...wrong.keys()].map((sku) => `1:${sku}`).sort());
+    for (const [sku, held] of wrong) {
+      expect(found.get(`1:${sku}`)).toMatchObject({ held, expected: expected.quantities[sku] });
+    }
+
+    const repaired = await reconcile(channelId, { stockListId: 1, repair: true });
+    const missing = [...wrong.values()].filter((held) => held === null).length;
+    expect(repaired).toMatchObject({ missing, repaired: wrong.size - missing, repairFailed: 0, changed: 0 });
+    expect(repaired.stillDrifted).toBe(0);
+    expect(repaired.confirmed).toBe(wrong.size - missing);
+
+    // Only the item the channel no longer has is still wrong (nothing can send to an item that is gone).
+    const after = await reconcile(channelId, { stockListId: 1 });
+    expect(after).toMatchObject({ drift: 0, missing });
+    expect((await mismatches(env, channelId)).map((m) => m.sku).sort()).toEqual(
+      [...wrong].filter(([, held]) => held === null).map(([sku]) => sku),
+    );
+  }
+}, 180_000);
+
+test('a channel that cannot be read counts its SKUs unknown, never match', async () => {
+  await env.control('PUT', 'faults/marketplace', { errorRate: 1 });
+  try {
+    const summary = await reconcile(2, { stockListId: 2, readAttempts: 1 });
+    expect(summary.unknown).toBeGreaterThan(0);
+    expect(summary).toMatchObject({ match: 0, drift: 0 });
+    expect(summary.unknown + summary.notListed).toBe(summary.compared);
+  } finally {
+    await env.control('PUT', 'faults/marketplace', { errorRate: 0 });
+  }
+}, 120_000);
+
+test('a list the channel does not map is refused naming stockListId; no stock API, no reconcile', async () => {
+  const handle = await env.stockflow.start('reconcileChannelStock', { channelId: 1, stockListId: 2 });
+  await expect(handle.result()).rejects.toMatchObject({
+    cause: { cause: { message: expect.stringContaining('stockListId: 2') } },
+  });
+  const withoutStockApi = createReconcileActivities({ ...sandboxStockDeps(env.sandbox.urls), whippy: undefined });
+  await expect(new MockActivityEnvironment().run(withoutStockApi.planReconcile, { channelId: 1 })).rejects.toThrow(
+    /WHIPPY_URL/,
+  );
+});

@@ -1,0 +1,268 @@
+import {
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
+import type { ReconcileCounts, ReconcileCursor, ReconcilePlan, RepairCandidate } from '../activities/reconcile-types';
+import { reconcileActivities, stockActivities } from './activity-proxies';
+import { startAwaitingBatch, type awaitChannelBatch } from './channel-batch';
+import {
+  StockChannelId,
+  StockFlow,
+  pauseSignal,
+  reconcileProgressQuery,
+  resumeSignal,
+  type ReconcileProgress,
+} from './definitions';
+import { parseInput, reconcileInputSchema, type ReconcileInput } from './inputs';
+
+/** What one chain of runs carries over continue-as-new: the plan, where it stands, the counts. */
+export interface ReconcileCarry {
+  plan: ReconcilePlan;
+  runKey: string;
+  targetIndex: number;
+  cursor: ReconcileCursor;
+  progress: ReconcileProgress;
+  /** Repaired stock pks kept to confirm per list (a bounded sample). */
+  sample: number[];
+}
+
+/** The result (and Web UI summary): counts only; the SKUs are in Omnitron's error reports under `reportPrefix`. */
+export interface ReconcileSummary extends ReconcileCounts {
+  channelId: number;
+  active: boolean;
+  targets: number;
+  chunks: number;
+  repair: boolean;
+  repaired: number;
+  repairFailed: number;
+  changed: number;
+  confirmed: number;
+  stillDrifted: number;
+  /** Error code prefix of this reconcile's drift and missing reports. */
+  reportPrefix: string;
+  runs: number;
+}
+
+/** Chunks per run before continue-as-new (about 8 events a chunk). */
+const CHUNKS_PER_RUN = 500;
+/** Repaired stocks read again per list once its repairs finished. */
+const CONFIRM_SAMPLE = 50;
+
+/**
+ * Reconciles what channel `channelId` holds with the stock API, list by list, one channel read at a time (see
+ * activities/reconcile.ts). With `repair`, each chunk's drifted SKUs go out at once through a batch request — the send
+ * flows' own sendBatch and, on an async channel, an awaitChannelBatch child — and a sample is read again at the end.
+ */
+export async function reconcileChannelStock(
+  rawInput: ReconcileInput,
+  carry?: ReconcileCarry,
+): Promise<ReconcileSummary> {
+  const input = parseInput(reconcileInputSchema, rawInput);
+  const { channelId, tuning } = input;
+  const act = reconcileActivities(channelId, tuning);
+  const send = stockActivities(channelId, tuning);
+  const runKey = carry?.runKey ?? workflowInfo().firstExecutionRunId.slice(0, 8);
+
+  const progress: ReconcileProgress = carry
+    ? { ...carry.progress, runs: carry.progress.runs + 1 }
+    : {
+        flow: 'reconcileChannelStock',
+        channelId,
+        phase: 'planning',
+        stockListId: null,
+        targetsDone: 0,
+        targetsTotal: 0,
+        chunks: 0,
+        compared: 0,
+        match: 0,
+        drift: 0,
+        missing: 0,
+        unknown: 0,
+        notListed: 0,
+        repaired: 0,
+        repairFailed: 0,
+        changed: 0,
+        confirmed: 0,
+        stillDrifted: 0,
+        runs: 1,
+        paused: false,
+      };
+  const publish = () =>
+    setCurrentDetails(
+      `**reconcileChannelStock** for channel ${channelId}${input.repair ? ' (repair)' : ''} — ${progress.phase}` +
+        `${progress.paused ? ' (paused)' : ''}\n\nstock list ${progress.stockListId ?? '-'} ` +
+        `(${progress.targetsDone}/${progress.targetsTotal} done), compared ${progress.compared}: match ` +
+        `${progress.match}, drift ${progress.drift}, missing ${progress.missing}, unknown ${progress.unknown}, ` +
+        `not listed ${progress.notListed}; repaired ${progress.repaired} (failed ${progress.repairFailed}, changed ` +
+        `${progress.changed}); drift reports: error codes ${`Reconcile-${runKey}-`}…`,
+    );
+  setHandler(reconcileProgressQuery, () => progress);
+  setHandler(pauseSignal, () => {
+    progress.paused = true;
+    publish();
+  });
+  setHandler(resumeSignal, () => {
+    progress.paused = false;
+    publish();
+  });
+  upsertSearchAttributes([
+    { key: StockChannelId, value: String(channelId) },
+    { key: StockFlow, value: 'reconcileChannelStock' },
+  ]);
+
+  const plan = carry?.plan ?? (await act.planReconcile({ channelId, stockListId: input.stockListId }));
+  progress.targetsTotal = plan.targets.length;
+  const summary = (): ReconcileSummary => ({
+    channelId,
+    active: plan.active,
+    targets: plan.targets.length,
+    chunks: progress.chunks,
+    compared: progress.compared,
+    match: progress.match,
+    drift: progress.drift,
+    missing: progress.missing,
+    unknown: progress.unknown,
+    notListed: progress.notListed,
+    repair: input.repair,
+    repaired: progress.repaired,
+    repairFailed: progress.repairFailed,
+    changed: progress.changed,
+    confirmed: progress.confirmed,
+    stillDrifted: progress.stillDrifted,
+    reportPrefix: `Reconcile-${runKey}-`,
+    runs: progress.runs,
+  });
+  if (!plan.active) {
+    progress.phase = 'done';
+    publish();
+    return summary();
+  }
+
+  const inFlight = new Map<number, ChildWorkflowHandle<typeof awaitChannelBatch>>();
+  const settle = (batchPk: number, repaired: number, failed: number) => {
+    inFlight.delete(batchPk);
+    progress.repaired += repaired;
+    progress.repairFailed += failed;
+    publish();
+  };
+
+  /** One repair batch of a chunk's drifted stocks, sent as the flows send a page. */
+  const repair = async (target: ReconcilePlan['targets'][number], repairs: RepairCandidate[]): Promise<number[]> => {
+    const { batchPk } = await send.openBatch({ channelId });
+    const flowTarget = { stockListId: target.main ? null : target.stockListId, warehouseCode: target.warehouseCode };
+    try {
+      const committed = await act.commitRepairs({ channelId, batchPk, repairs });
+      progress.changed += committed.changed;
+      if (committed.committed === 0) return [];
+      const sent = await send.sendBatch({
+        channelId,
+        batchPk,
+        kind: 'updates',
+        target: flowTarget,
+        addProductObjects: false,
+        addPrice: false,
+        isSuccessLog: input.isSuccessLog,
+      });
+      if (sent.mode === 'sync') settle(batchPk, sent.succeeded, sent.failed);
+      else {
+        const child = await startAwaitingBatch(
+          { channelId, batchPk, remoteBatchId: sent.remoteBatchId, failedAtSend: sent.failedAtSend },
+          input.isSuccessLog,
+          tuning,
+        );
+        if (child) {
+          inFlight.set(batchPk, child);
+          void child.result().then(
+            (outcome) =>
+              outcome.state === 'done'
+                ? settle(batchPk, outcome.succeeded, outcome.failed)
+                : settle(batchPk, 0, committed.committed),
+            () => settle(batchPk, 0, committed.committed),
+          );
+        }
+      }
+      return repairs.map((r) => r.stockPk);
+    } catch (err) {
+      const reason = isCancellation(err)
+        ? 'the reconcile was cancelled by an operator'
+        : `repairing drift failed: ${(err as { cause?: Error }).cause?.message ?? String(err)}`;
+      await CancellationScope.nonCancellable(() => send.failBatch({ channelId, batchPk, reason }));
+      if (isCancellation(err)) throw err;
+      progress.repairFailed += repairs.length;
+      return [];
+    }
+  };
+
+  let sample = carry?.sample ?? [];
+  let chunksThisRun = 0;
+  for (let targetIndex = carry?.targetIndex ?? 0; targetIndex < plan.targets.length; targetIndex++) {
+    const target = plan.targets[targetIndex]!;
+    progress.stockListId = target.stockListId;
+    progress.phase = 'comparing';
+    publish();
+    let cursor: ReconcileCursor | null =
+      carry && targetIndex === carry.targetIndex ? carry.cursor : { page: 1, offset: 0 };
+    while (cursor) {
+      if (chunksThisRun >= CHUNKS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+        await condition(() => inFlight.size === 0);
+        await condition(allHandlersFinished);
+        return continueAsNew<typeof reconcileChannelStock>(rawInput, {
+          plan,
+          runKey,
+          targetIndex,
+          cursor,
+          progress,
+          sample,
+        });
+      }
+      await condition(() => !progress.paused);
+      await condition(() => inFlight.size < tuning.window);
+      chunksThisRun++;
+      const chunkInput = { channelId, target, cursor, runKey, repair: input.repair, readChannel: true };
+      let chunk;
+      try {
+        chunk = await act.reconcileChunk(chunkInput);
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        // The channel could not be read (retries spent): these SKUs are unknown, never a match.
+        log.warn('channel read failed; chunk counted unknown', { stockListId: target.stockListId, cursor });
+        chunk = await act.reconcileChunkUnread({ ...chunkInput, readChannel: false });
+      }
+      progress.chunks++;
+      for (const key of ['compared', 'match', 'drift', 'missing', 'unknown', 'notListed'] as const) {
+        progress[key] += chunk.counts[key];
+      }
+      if (chunk.repairs.length > 0) {
+        const sent = await repair(target, chunk.repairs);
+        if (sample.length < CONFIRM_SAMPLE) sample = [...sample, ...sent].slice(0, CONFIRM_SAMPLE);
+      }
+      cursor = chunk.next;
+      publish();
+    }
+    if (sample.length > 0) {
+      progress.phase = 'awaiting-repairs';
+      publish();
+      await condition(() => inFlight.size === 0);
+      progress.phase = 'confirming';
+      publish();
+      const confirmed = await act.confirmRepairs({ channelId, target, stockPks: sample });
+      progress.confirmed += confirmed.confirmed;
+      progress.stillDrifted += confirmed.stillDrifted;
+      sample = [];
+    }
+    progress.targetsDone++;
+  }
+  await condition(() => inFlight.size === 0);
+  progress.phase = 'done';
+  publish();
+  return summary();
+}
