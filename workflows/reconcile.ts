@@ -70,7 +70,9 @@ export async function reconcileChannelStock(
   const { channelId, tuning } = input;
   const act = reconcileActivities(channelId, tuning);
   const send = stockActivities(channelId, tuning);
-  const runKey = carry?.runKey ?? workflowInfo().firstExecutionRunId.slice(0, 8);
+  // The run id's random tail: a UUIDv7 run id starts with its timestamp, so its head is shared by runs started
+  // within about a minute of each other.
+  const runKey = carry?.runKey ?? workflowInfo().firstExecutionRunId.replace(/-/g, '').slice(-12);
 
   const progress: ReconcileProgress = carry
     ? { ...carry.progress, runs: carry.progress.runs + 1 }

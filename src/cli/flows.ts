@@ -31,7 +31,13 @@ import {
 import type { BatchRequestsSummary } from '../../workflows/batch-requests';
 import type { SendFlowSummary } from '../../workflows/send-flows';
 import { withTemporal } from './connect';
-import { createProgressView, describeProgress, formatDuration, formatTable } from './progress-view';
+import {
+  createProgressView,
+  describeProgress,
+  formatDuration,
+  formatTable,
+  SEND_FLOW_RENDERING,
+} from './progress-view';
 
 export const EXIT = { ok: 0, runFailed: 1, usage: 2, itemsFailed: 3 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -277,7 +283,7 @@ async function syncAction(flow: StockFlowName, opts: SyncOptions, command: Comma
     }
 
     if (!opts.json && attached) console.log(`Attached to the run already going: ${handle.workflowId}, run ${runId}`);
-    const view = opts.json ? undefined : createProgressView();
+    const view = opts.json ? undefined : createProgressView(SEND_FLOW_RENDERING);
     try {
       await follow(handle, (p) => view?.update(p));
     } finally {

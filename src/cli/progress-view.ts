@@ -6,11 +6,19 @@ import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import type { FlowProgress, ReconcileProgress } from '../../workflows/definitions';
 
-/** Receives each polled `progress` answer while `stockflow sync --wait` follows a run. */
-export interface ProgressView {
-  update(progress: FlowProgress): void;
+/** Receives each polled `progress` answer while `stockflow sync --wait` or `reconcile --wait` follows a run. */
+export interface ProgressView<P> {
+  update(progress: P): void;
   /** Leaves the terminal on a fresh line (call once, before printing the summary). */
   stop(): void;
+}
+
+/** How a kind of progress answer is drawn: its line, its state (a new plain line when it changes), its bar. */
+interface ProgressRendering<P> {
+  describe(p: P): string;
+  state(p: P): string;
+  position(p: P): { value: number; total: number };
+  unit: string;
 }
 
 /** One line describing a progress answer; also what `stockflow status` prints for a running flow. */
@@ -50,15 +58,34 @@ function barPosition(p: FlowProgress): { value: number; total: number } {
   return { value, total: Math.max(1, value + (p.stocksRemaining ?? 0)) };
 }
 
+/** A send flow: stocks committed so far out of those plus what Omnitron still holds for the current list. */
+export const SEND_FLOW_RENDERING: ProgressRendering<FlowProgress> = {
+  describe: describeProgress,
+  state: (p) => (p.paused ? 'paused' : p.phase),
+  position: barPosition,
+  unit: 'stocks',
+};
+
+/** A reconcile: stock lists done out of those planned (the stock API does not say how many SKUs a list holds). */
+export const RECONCILE_RENDERING: ProgressRendering<ReconcileProgress> = {
+  describe: describeReconcile,
+  state: (p) => `${p.paused ? 'paused' : p.phase} ${p.stockListId ?? ''}`,
+  position: (p) => ({ value: p.targetsDone, total: Math.max(1, p.targetsTotal) }),
+  unit: 'stock lists',
+};
+
 /**
  * On a TTY: a cli-progress bar with rate and ETA, and the counts beside it. Otherwise (logs, CI, pipes): no
- * animation, one plain line whenever the phase changes (or the run is paused/resumed), so a log stays readable.
+ * animation, one plain line whenever the state changes (phase, list, paused/resumed), so a log stays readable.
  */
-export function createProgressView(stream: NodeJS.WriteStream = process.stderr): ProgressView {
+export function createProgressView<P>(
+  rendering: ProgressRendering<P>,
+  stream: NodeJS.WriteStream = process.stderr,
+): ProgressView<P> {
   if (stream.isTTY) {
     const bar = new SingleBar({
       stream,
-      format: '{bar} {percentage}% | {value}/{total} stocks | ETA {eta_formatted} | {details}',
+      format: `{bar} {percentage}% | {value}/{total} ${rendering.unit} | ETA {eta_formatted} | {details}`,
       hideCursor: true,
       clearOnComplete: false,
       etaBuffer: 20,
@@ -66,8 +93,8 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
     let started = false;
     return {
       update(progress) {
-        const { value, total } = barPosition(progress);
-        const details = { details: describeProgress(progress) };
+        const { value, total } = rendering.position(progress);
+        const details = { details: rendering.describe(progress) };
         if (!started) bar.start(total, value, details);
         else {
           bar.setTotal(total);
@@ -84,10 +111,10 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
   let last = '';
   return {
     update(progress) {
-      const state = progress.paused ? 'paused' : progress.phase;
+      const state = rendering.state(progress);
       if (state === last) return;
       last = state;
-      stream.write(`${describeProgress(progress)}\n`);
+      stream.write(`${rendering.describe(progress)}\n`);
     },
     stop() {},
   };

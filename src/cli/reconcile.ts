@@ -17,7 +17,8 @@ import { DEFAULT_CREDENTIALS } from '../sandbox/catalog-state';
 import { sandboxUrls } from '../sandbox/server';
 import type { ReconcileSummary } from '../../workflows/reconcile';
 import { withTemporal } from './connect';
-import { describeReconcile, formatTable } from './progress-view';
+import { localSandboxUrl } from './sandbox-address';
+import { createProgressView, formatTable, RECONCILE_RENDERING } from './progress-view';
 
 const EXIT = { ok: 0, runFailed: 1, usage: 2, leftWrong: 3 } as const;
 const POLL_MS = 500;
@@ -56,10 +57,10 @@ export function leftWrong(s: ReconcileSummary): number {
   return unrepaired + s.missing + s.unknown;
 }
 
-/** The Omnitron the workers use: OMNITRON_URL, else the sandbox `stockflow start` runs on STOCKFLOW_SANDBOX_PORT. */
+/** The Omnitron the workers use: OMNITRON_URL, else the sandbox of the local `stockflow start`. */
 function omnitronOf(config: Config): OmnitronClient {
   if (config.omnitron) return new OmnitronClient(config.omnitron);
-  const urls = sandboxUrls(`http://127.0.0.1:${config.sandbox.port}`);
+  const urls = sandboxUrls(localSandboxUrl(config));
   return new OmnitronClient({ baseURL: urls.omnitron, ...DEFAULT_CREDENTIALS });
 }
 
@@ -93,19 +94,19 @@ async function reconcileAction(opts: ReconcileOptions): Promise<number> {
     const result = handle.result() as Promise<ReconcileSummary>;
     let done = false;
     void result.finally(() => (done = true)).catch(() => undefined);
-    let last = '';
-    while (!done) {
-      try {
-        const line = describeReconcile(await stockflow.reconcileProgress(opts.channel));
-        if (!opts.json && line !== last)
-          process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${line}${process.stderr.isTTY ? '' : '\n'}`);
-        last = line;
-      } catch {
-        // Between runs of a continue-as-new chain, or just closed: ask again.
+    const view = opts.json ? undefined : createProgressView(RECONCILE_RENDERING);
+    try {
+      while (!done) {
+        try {
+          view?.update(await stockflow.reconcileProgress(opts.channel));
+        } catch {
+          // Between runs of a continue-as-new chain, or just closed: ask again.
+        }
+        await delay(POLL_MS);
       }
-      await delay(POLL_MS);
+    } finally {
+      view?.stop();
     }
-    if (process.stderr.isTTY && !opts.json) process.stderr.write('\n');
     let summary: ReconcileSummary;
     try {
       summary = await result;

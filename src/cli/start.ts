@@ -11,6 +11,7 @@ import { prebuiltBundle } from '../temporal/bundle';
 import { ensureStockSchedules } from '../temporal/schedules';
 import { awaitSearchAttributes, ensureNamespace, ensureSearchAttributes } from '../temporal/search-attributes';
 import { configuredStockDeps, createStockflowWorker } from '../worker';
+import { recordSandboxUrl } from './sandbox-address';
 
 /**
  * Runs a worker until SIGINT/SIGTERM; with `embeddedServer` and no TEMPORAL_ADDRESS it first starts the dev server
@@ -55,8 +56,10 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
     }
   }
   let sandbox: Sandbox | undefined;
+  let forgetSandbox = () => {};
   if (opts.embeddedServer && !config.omnitron) {
     sandbox = await startSandbox({ port: config.sandbox.port });
+    forgetSandbox = recordSandboxUrl(config, sandbox.url);
     const seeded = sandbox.state.catalog.seed({ skus: config.sandbox.skus });
     const channels = seeded.channels.map((c) => `${c.pk} (${c.name})`).join(', ');
     console.log(`Sandbox: ${sandbox.url} — ${config.sandbox.skus} SKUs, channels ${channels}`);
@@ -99,6 +102,7 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
   } finally {
     await connection.close();
     if (sandbox) await sandbox.close();
+    forgetSandbox();
     if (server) {
       await server.stop();
       console.log('Temporal dev server stopped.');

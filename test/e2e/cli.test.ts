@@ -5,7 +5,7 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/temporal/dev-server';
@@ -111,6 +111,41 @@ describe('stockflow operator commands', () => {
     const never = await stockflow('status', 'updateProductStocksFromExtraStockList', '--channel', '2');
     expect(never.code).toBe(1);
     expect(never.stderr).toContain('no run of updateProductStocksFromExtraStockList for channel 2');
+  });
+
+  test('reconcile finds drift (exit 3, --out as JSON lines), --repair mends it (exit 0)', async () => {
+    const { drifted } = (await (
+      await fetch(`${sandboxUrl}/control/channels/2/drift`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ stock_list: 1, random: { count: 4, seed: 9 } }),
+      })
+    ).json()) as { drifted: { sku: string; held: number | null }[] };
+    expect(drifted).toHaveLength(4);
+    const out = join(stateDir, 'drift.jsonl');
+    const found = await stockflow('reconcile', '--channel', '2', '--list', '1', '--out', out, '--json');
+    if (found.code !== 3) console.log(found);
+    expect(found.code).toBe(3);
+    const report = json<{ status: string; summary: { drift: number; missing: number }; lines: number }>(found);
+    expect(report).toMatchObject({ status: 'COMPLETED', summary: { drift: 4, missing: 0 }, lines: 4 });
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { sku: string; held: number; outcome: string; stock_list: number });
+    expect(lines.map((l) => [l.sku, l.held]).sort()).toEqual(drifted.map((d) => [d.sku, d.held]).sort());
+    expect(lines.every((l) => l.outcome === 'drift' && l.stock_list === 1)).toBe(true);
+
+    const repaired = await stockflow('reconcile', '--channel', '2', '--list', '1', '--repair', '--wait');
+    expect(repaired.code).toBe(0);
+    expect(repaired.stdout).toMatch(/repaired\s+4/);
+    expect(repaired.stdout).toMatch(/confirmed \/ still drifted\s+4 \/ 0/);
+    const clean = await stockflow('reconcile', '--channel', '2', '--list', '1', '--wait');
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toMatch(/drift\s+0/);
+
+    const usage = await stockflow('reconcile', '--channel', 'x');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('--channel');
   });
 
   test('pause, resume and cancel steer a running flow', async () => {

@@ -4,6 +4,7 @@
  * the end-to-end and workflow tests so they all check the same invariants the same way.
  */
 import axios from 'axios';
+import { sandboxStockDeps } from '../../src/sandbox/connect';
 import type { Sandbox } from '../../src/sandbox/server';
 
 export type Control = <T = unknown>(method: 'GET' | 'POST' | 'PUT', path: string, body?: object) => Promise<T>;
@@ -72,4 +73,33 @@ export function doneBatches(sandbox: Sandbox, channelId: number): number {
 /** The highest batch pk the sandbox has handed out so far (0 when none). */
 export function lastBatchPk(sandbox: Sandbox): number {
   return Math.max(0, ...sandbox.state.catalog.batches.all.keys());
+}
+
+/** One drift or missing report of a reconcile, as its raw_response records it. */
+export interface ReconcileReport {
+  sku: string;
+  held: number | null;
+  expected: number;
+  stock_list: number;
+}
+
+/**
+ * The SKUs reconcile `reportPrefix` reported on a channel, from Omnitron's error reports, keyed `<list>:<sku>`;
+ * throws when one SKU and list was reported twice.
+ */
+export async function reconcileReports(
+  urls: Sandbox['urls'],
+  channelId: number,
+  reportPrefix: string,
+): Promise<Map<string, ReconcileReport>> {
+  const found = new Map<string, ReconcileReport>();
+  for await (const report of sandboxStockDeps(urls).omnitron.iterateErrorReports(channelId, {
+    error_code__startswith: reportPrefix,
+  })) {
+    const body = JSON.parse(report.raw_response ?? '{}') as ReconcileReport;
+    const key = `${body.stock_list}:${body.sku}`;
+    if (found.has(key)) throw new Error(`${key} was reported twice by ${reportPrefix}`);
+    found.set(key, body);
+  }
+  return found;
 }

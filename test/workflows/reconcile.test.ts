@@ -5,8 +5,10 @@
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createReconcileActivities } from '../../activities/reconcile';
+import { createStockActivities } from '../../activities/stock';
 import type { ReconcileSummary } from '../../workflows/reconcile';
 import { sandboxStockDeps } from '../../src/sandbox/connect';
+import { reconcileReports } from '../support/channel-checks';
 import { FAST_TUNING, mismatches, startStockTestEnv, type StockTestEnv } from '../support/stock-env';
 
 const SKUS = 130;
@@ -36,25 +38,9 @@ async function reconcile(
   return (await handle.result()) as ReconcileSummary;
 }
 
-/** The SKUs this reconcile reported, from Omnitron's error reports, as sku -> {held, expected}. */
-async function reported(summary: ReconcileSummary) {
-  const deps = sandboxStockDeps(env.sandbox.urls);
-  const found = new Map<string, { held: number | null; expected: number; stock_list: number }>();
-  for await (const report of deps.omnitron.iterateErrorReports(summary.channelId, {
-    error_code__startswith: summary.reportPrefix,
-  })) {
-    const body = JSON.parse(report.raw_response ?? '{}') as {
-      sku: string;
-      held: number | null;
-      expected: number;
-      stock_list: number;
-    };
-    const key = `${body.stock_list}:${body.sku}`;
-    expect(found.has(key)).toBe(false); // one report per SKU and list
-    found.set(key, body);
-  }
-  return found;
-}
+/** The SKUs this reconcile reported (one report per SKU and list, or it throws). */
+const reported = (summary: ReconcileSummary) =>
+  reconcileReports(env.sandbox.urls, summary.channelId, summary.reportPrefix);
 
 type Drifted = { drifted: { sku: string; was: number | null; held: number | null }[] };
 
@@ -108,11 +94,75 @@ test('drift at both marketplaces is found exactly, repaired, and gone on the nex
     // Only the item the channel no longer has is still wrong (nothing can send to an item that is gone).
     const after = await reconcile(channelId, { stockListId: 1 });
     expect(after).toMatchObject({ drift: 0, missing });
+    // Each reconcile's reports are its own, even for runs started within the same minute.
+    expect(after.reportPrefix).not.toBe(repaired.reportPrefix);
     expect((await mismatches(env, channelId)).map((m) => m.sku).sort()).toEqual(
       [...wrong].filter(([, held]) => held === null).map(([sku]) => sku),
     );
   }
 }, 180_000);
+
+test('a stock that changed after it was read is not repaired with the old quantity: counted changed, left to the update flow', async () => {
+  const deps = sandboxStockDeps(env.sandbox.urls);
+  const activities = createReconcileActivities(deps);
+  const stock = createStockActivities(deps);
+  const mock = new MockActivityEnvironment();
+  const inActivity = <R>(step: () => Promise<R>) => mock.run(step) as Promise<R>;
+  const expectedOf = async () =>
+    (await env.control<{ quantities: Record<string, number> }>('GET', 'channels/2/expected?stock_list=1')).quantities;
+  const before = await expectedOf();
+  // Left wrong by the tests before (an item the channel no longer has): not picked, and still wrong at the end.
+  const wrongBefore = await mismatches(env, 2);
+  const [moving, still] = Object.keys(before).filter((sku) => !wrongBefore.some((m) => m.sku === sku));
+  await env.control('POST', 'channels/2/drift', {
+    skus: [
+      { sku: moving, quantity: 33 },
+      { sku: still, quantity: 34 },
+    ],
+  });
+  const target = { stockListId: 1, main: true, warehouseCode: 'gid://shopify/Location/1' };
+  const chunk = await inActivity(() =>
+    activities.reconcileChunk({
+      channelId: 2,
+      target,
+      cursor: { page: 1, offset: 0 },
+      runKey: 'changed1',
+      repair: true,
+      readChannel: true,
+    }),
+  );
+  expect(chunk.counts.drift).toBe(2);
+  expect(chunk.repairs).toHaveLength(2);
+  // Between the read and the repair, the stock of one SKU moves in Omnitron.
+  await env.control('POST', 'stocks', { changes: [{ sku: moving, delta: 3 }] });
+  const after = await expectedOf();
+  expect(after[moving ?? '']).not.toBe(before[moving ?? '']);
+
+  const { batchPk } = await inActivity(() => stock.openBatch({ channelId: 2 }));
+  expect(await inActivity(() => activities.commitRepairs({ channelId: 2, batchPk, repairs: chunk.repairs }))).toEqual({
+    committed: 1,
+    changed: 1,
+  });
+  await inActivity(() =>
+    stock.sendBatch({
+      channelId: 2,
+      batchPk,
+      kind: 'updates',
+      target: { stockListId: null, warehouseCode: target.warehouseCode },
+      addProductObjects: false,
+      addPrice: false,
+      isSuccessLog: false,
+    }),
+  );
+  // The unchanged SKU was repaired; the moved one still holds the drifted quantity, never the old stock.
+  const bySku = <T extends { sku: string }>(rows: T[]) => [...rows].sort((a, b) => a.sku.localeCompare(b.sku));
+  expect(bySku(await mismatches(env, 2))).toEqual(
+    bySku([...wrongBefore, { sku: moving ?? '', expected: after[moving ?? ''], held: 33 }]),
+  );
+  // The update flow sends the new stock.
+  await (await env.stockflow.start('updateProductStocks', { channelId: 2, tuning: FAST_TUNING })).result();
+  expect(await mismatches(env, 2)).toEqual(wrongBefore);
+}, 120_000);
 
 test('a channel that cannot be read counts its SKUs unknown, never match', async () => {
   await env.control('PUT', 'faults/marketplace', { errorRate: 1 });
