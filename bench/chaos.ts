@@ -10,6 +10,8 @@
  *   faults          the marketplace answers 10% 503, 5% 429 with Retry-After, 2% never (timeouts); Omnitron 5% 503
  *   malformed       Omnitron hands out 1% of the product stocks malformed, the same rows in every answer
  *   two-clients     two clients, each with its own connection, start the flow for the same channel at the same moment
+ *   reconcile       reconcileChannelStock --repair instead of the flow, with marketplace drift, faults and a kill
+ *                   (bench/chaos-reconcile.ts)
  *
  * Each scenario ends with the sandbox's view (bench/verify.ts): every listed SKU at the marketplace against Omnitron's
  * expectation, batches left open, pages sent twice. Results: a table and details on stdout, progress on stderr, raw
@@ -33,10 +35,12 @@ import { DEFAULT_CREDENTIALS } from '../src/sandbox/catalog-state';
 import type { FaceStats, FaultConfig } from '../src/sandbox/faults';
 import type { MarketplaceStats } from '../src/sandbox/marketplace-state';
 import { StockflowClient } from '../src/client';
-import type { FlowProgress } from '../workflows/definitions';
+import type { FlowProgress, ReconcileProgress } from '../workflows/definitions';
+import type { ReconcileSummary } from '../workflows/reconcile';
 import type { SendFlowSummary } from '../workflows/send-flows';
 import { chainHistories } from '../test/support/histories';
 import { expectedQuantities } from '../test/support/channel-checks';
+import { RECONCILE_SCENARIO } from './chaos-reconcile';
 import { describeMachine, type Machine } from './report';
 import { startStack, type Stack, type StackOptions, type WorkerProcess } from './stack';
 import { skusOutOfStep, verifyChannel, type ChannelVerdict } from './verify';
@@ -65,16 +69,18 @@ interface Check {
   ok: boolean;
 }
 
-interface FlowOutcome {
+export interface FlowOutcome {
   channelId: number;
   workflowId: string;
   firstRunId: string;
-  summary?: SendFlowSummary;
+  summary?: SendFlowSummary | ReconcileSummary;
   failure?: string;
 }
 
-interface ScenarioRun {
+export interface ScenarioRun {
   stack: Stack;
+  /** SKUs of the catalogue (a reconcile compares every one of them per list). */
+  catalogueSkus: number;
   worker: WorkerProcess;
   /** The scenario's other worker processes (`workers` > 1), running from the start. */
   others: WorkerProcess[];
@@ -85,9 +91,11 @@ interface ScenarioRun {
   /** Set once every flow ended (or the deadline passed): disruptions still waiting give up. */
   flowsEnded: boolean;
   log(line: string): void;
+  /** Waits until the runs have settled `share` of their work; false when they ended (or the deadline passed) first. */
+  progressReached(handles: Handle[], share: number): Promise<number | false>;
 }
 
-interface Scenario {
+export interface Scenario {
   id: string;
   title: string;
   defaultStocks: number;
@@ -186,12 +194,16 @@ async function outcomeOf(handle: Handle, channelId: number, deadline: number): P
   return outcome;
 }
 
-/** Share of the stocks to deliver that the flows have settled (sent or failed), averaged over the channels. */
+/**
+ * Share of their work the runs have settled, averaged over the channels: a send flow's stocks sent or failed of those
+ * to deliver; a reconcile's SKUs compared of the catalogue's (per list).
+ */
 async function progressShare(run: ScenarioRun, handles: Handle[]): Promise<number | undefined> {
   try {
     const shares = await Promise.all(
       handles.map(async (handle, i) => {
-        const p = await handle.query<FlowProgress>('progress');
+        const p = await handle.query<FlowProgress | ReconcileProgress>('progress');
+        if (p.flow === 'reconcileChannelStock') return p.compared / (run.catalogueSkus * Math.max(1, p.targetsTotal));
         const channelId = CHANNELS[i]?.channelId ?? 0;
         return (p.stocksSent + p.stocksFailed) / (run.toDeliver[channelId] ?? 1);
       }),
@@ -220,7 +232,10 @@ async function reportProgress(run: ScenarioRun, handles: Handle[]): Promise<void
     const lines = await Promise.all(
       handles.map(async (handle, i) => {
         try {
-          const p = await handle.query<FlowProgress>('progress');
+          const p = await handle.query<FlowProgress | ReconcileProgress>('progress');
+          if (p.flow === 'reconcileChannelStock') {
+            return `channel ${p.channelId}: ${p.phase}, ${whole(p.compared)} compared, drift ${whole(p.drift)}, repaired ${whole(p.repaired)}`;
+          }
           return `channel ${CHANNELS[i]?.channelId}: ${p.phase}, ${whole(p.stocksSent + p.stocksFailed)} settled, ${p.pages} pages, ${p.batchesInFlight} in flight`;
         } catch {
           return `channel ${CHANNELS[i]?.channelId}: no answer`;
@@ -390,6 +405,7 @@ export const SCENARIOS: Scenario[] = [
       }
     },
   },
+  RECONCILE_SCENARIO,
 ];
 
 // ---------------------------------------------------------------------------------------------- one scenario
@@ -434,6 +450,14 @@ const NO_FAULTS: Partial<FaultConfig> = { errorRate: 0, rateLimitRate: 0, timeou
 function flowDetails(outcome: FlowOutcome, toDeliver: number): string {
   const s = outcome.summary;
   if (!s) return `channel ${outcome.channelId}: ${outcome.failure}`;
+  if ('reportPrefix' in s) {
+    return (
+      `channel ${s.channelId} reconcile: ${whole(s.compared)} compared, ${whole(s.match)} match, ${whole(s.drift)} ` +
+      `drift, ${s.missing} missing, ${s.unknown} unknown, ${whole(s.notListed)} not listed; repaired ` +
+      `${whole(s.repaired)} (${s.repairFailed} failed, ${s.changed} changed), confirmed ${s.confirmed} / still ` +
+      `drifted ${s.stillDrifted}; ${s.runs} run(s)`
+    );
+  }
   return (
     `channel ${s.channelId} (${toDeliver.toLocaleString('en-US')} to deliver): ${whole(s.pages)} pages ` +
     `(${s.pagesFailed} failed), ${whole(s.stocksSent)} stocks sent, ${whole(s.stocksFailed)} failed, ` +
@@ -529,6 +553,7 @@ export async function runScenario(
       await stack.control('PUT', `faults/${face}`, config);
     const run: ScenarioRun = {
       stack,
+      catalogueSkus: result.catalogueSkus,
       worker: await stack.startWorker(),
       others: await Promise.all(Array.from({ length: (scenario.workers ?? 1) - 1 }, () => stack!.startWorker())),
       toDeliver: result.toDeliver,
@@ -536,6 +561,7 @@ export async function runScenario(
       checks: result.checks,
       flowsEnded: false,
       log,
+      progressReached: (handles, share) => progressReached(run, handles, share),
     };
     const started = performance.now();
     const handles = await (scenario.start ?? ((r: ScenarioRun) => startFlows(r.stack)))(run);

@@ -55,7 +55,7 @@ export function batchWorkflowId(channelId: number, batchPk: number): string {
 
 /** What a running flow reports to operators (`progress` query, Web UI details). Counts only, never records. */
 export interface FlowProgress {
-  flow: StockFlowName;
+  flow: Exclude<StockFlowName, 'reconcileChannelStock'>;
   channelId: number;
   phase: 'planning' | 'sending' | 'paused' | 'awaiting-batches' | 'done';
   /** The stock list being worked on (`null` = the catalogue's main list). */
@@ -97,6 +97,8 @@ export interface ReconcileProgress {
   targetsTotal: number;
   /** Channel reads so far (one chunk = one read). */
   chunks: number;
+  /** Stock API pages read to their end so far (a page holds more SKUs than a chunk on most channels). */
+  pages: number;
   compared: number;
   match: number;
   drift: number;

@@ -84,6 +84,7 @@ export async function reconcileChannelStock(
         targetsDone: 0,
         targetsTotal: 0,
         chunks: 0,
+        pages: 0,
         compared: 0,
         match: 0,
         drift: 0,
@@ -240,6 +241,7 @@ export async function reconcileChannelStock(
         chunk = await act.reconcileChunkUnread({ ...chunkInput, readChannel: false });
       }
       progress.chunks++;
+      progress.pages += chunk.next === null ? 1 : chunk.next.page - cursor.page;
       for (const key of ['compared', 'match', 'drift', 'missing', 'unknown', 'notListed'] as const) {
         progress[key] += chunk.counts[key];
       }

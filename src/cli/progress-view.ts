@@ -22,8 +22,8 @@ interface ProgressRendering<P> {
 }
 
 /** One line describing a progress answer; also what `stockflow status` prints for a running flow. */
-export function describeProgress(p: FlowProgress): string {
-  if (p.flow === 'reconcileChannelStock') return describeReconcile(p as unknown as ReconcileProgress);
+export function describeProgress(p: FlowProgress | ReconcileProgress): string {
+  if (p.flow === 'reconcileChannelStock') return describeReconcile(p);
   const phase = p.paused ? 'paused' : p.phase;
   const list = p.stockListId === null ? 'main' : String(p.stockListId);
   return (
@@ -41,7 +41,8 @@ export function describeProgress(p: FlowProgress): string {
 export function describeReconcile(p: ReconcileProgress): string {
   const phase = p.paused ? 'paused' : p.phase;
   return (
-    `${phase} | list ${p.stockListId ?? '-'} (${p.targetsDone}/${p.targetsTotal} done) | compared ${p.compared}: ` +
+    `${phase} | list ${p.stockListId ?? '-'} (${p.targetsDone}/${p.targetsTotal} done) | pages ${p.pages} | ` +
+    `compared ${p.compared}: ` +
     `match ${p.match}, drift ${p.drift}, missing ${p.missing}, unknown ${p.unknown}, not listed ${p.notListed}` +
     (p.repaired + p.repairFailed + p.changed > 0
       ? ` | repaired ${p.repaired}, failed ${p.repairFailed}, changed ${p.changed}`

@@ -37,8 +37,8 @@ test('stockflow start runs dev server + UI + worker and stops cleanly on SIGINT'
     const schedules = waitForLine(child, /Schedules: (\d+) created, (\d+) updated/, 90_000);
     const [, serverPid] = await waitForLine(child, /Temporal dev server: \S+ \(pid (\d+)/, 90_000);
     await ready;
-    // Five flows for each of the sandbox's two channels, created at the first start.
-    expect((await schedules).slice(1, 3)).toEqual(['10', '0']);
+    // Six flows (five send flows and the reconcile) for each of the sandbox's two channels, created at the first start.
+    expect((await schedules).slice(1, 3)).toEqual(['12', '0']);
     expect(processesMentioning(stateDir)).toEqual([Number(serverPid)]); // the dev server, with its database here
 
     const ui = await fetch(`http://127.0.0.1:${uiPort}/`);

@@ -53,6 +53,8 @@ test('a clean channel: every listed SKU compared, all match, nothing reported', 
     expect(summary.match + summary.notListed).toBe(summary.compared);
     // Trendyol holds one quantity per item (the main list only); Shopify a level per location (every list).
     expect(summary.targets).toBe(channelId === 1 ? 1 : 3);
+    // The stock API's pages of 100, each list read to its end.
+    expect((await env.stockflow.reconcileProgress(channelId)).pages).toBe(Math.ceil(SKUS / 100) * summary.targets);
     expect((await reported(summary)).size).toBe(0);
   }
 });
