@@ -25,12 +25,15 @@ import {
   STOCK_FLOWS,
   progressQuery,
   type FlowProgress,
+  type ReconcileProgress,
   type SendFlowName,
   type StockFlowName,
 } from '../../workflows/definitions';
 import type { BatchRequestsSummary } from '../../workflows/batch-requests';
+import type { ReconcileSummary } from '../../workflows/reconcile';
 import type { SendFlowSummary } from '../../workflows/send-flows';
 import { withTemporal } from './connect';
+import { leftWrong, reconcileSummaryRows } from './reconcile';
 import {
   createProgressView,
   describeProgress,
@@ -47,7 +50,7 @@ const POLL_MS = 500;
 /** How long `cancel` waits for the run to close (it fails its open batch first) before leaving it to the server. */
 const CANCEL_WAIT_MS = 30_000;
 
-type FlowSummary = SendFlowSummary | BatchRequestsSummary;
+type FlowSummary = SendFlowSummary | BatchRequestsSummary | ReconcileSummary;
 
 /** What `sync --json` and `status --json` print: one object, the same shape for both. */
 export interface RunReport {
@@ -59,7 +62,7 @@ export interface RunReport {
   attached?: boolean;
   status: WorkflowExecutionStatusName;
   /** While running. */
-  progress?: FlowProgress;
+  progress?: FlowProgress | ReconcileProgress;
   /** Once completed. */
   summary?: FlowSummary;
   /** Once failed, cancelled, terminated or timed out. */
@@ -120,6 +123,7 @@ function failureOf(err: unknown): string {
 }
 
 function hasFailedItems(summary: FlowSummary): boolean {
+  if ('reportPrefix' in summary) return leftWrong(summary) > 0;
   if ('flow' in summary) {
     return (
       summary.stocksFailed + summary.malformedRecords + summary.pagesFailed + summary.batchesFailed > 0 ||
@@ -185,26 +189,28 @@ async function reportOf(client: Client, target: FlowTarget, desc: WorkflowExecut
 
 function summaryRows(summary: FlowSummary, durationMs: number | undefined): [string, string | number][] {
   const rows: [string, string | number][] =
-    'flow' in summary
-      ? [
-          ['stocks sent', summary.stocksSent],
-          ['stocks failed', summary.stocksFailed],
-          ['malformed records', summary.malformedRecords],
-          ['pages', `${summary.pages} (${summary.pagesFailed} failed)`],
-          ['batches done', summary.batchesDone],
-          ['batches failed', summary.batchesFailed],
-          ['batches handed over', summary.batchesHandedOver],
-          ['stock lists given up', summary.targetsGivenUp.length ? summary.targetsGivenUp.join(', ') : 'none'],
-          ['runs', summary.runs],
-        ]
-      : [
-          ['batches found', summary.found],
-          ['batches done', summary.done],
-          ['batches failed', summary.failed],
-          ['already awaited', summary.alreadyAwaited],
-          ['stocks sent', summary.stocksSent],
-          ['stocks failed', summary.stocksFailed],
-        ];
+    'reportPrefix' in summary
+      ? reconcileSummaryRows(summary)
+      : 'flow' in summary
+        ? [
+            ['stocks sent', summary.stocksSent],
+            ['stocks failed', summary.stocksFailed],
+            ['malformed records', summary.malformedRecords],
+            ['pages', `${summary.pages} (${summary.pagesFailed} failed)`],
+            ['batches done', summary.batchesDone],
+            ['batches failed', summary.batchesFailed],
+            ['batches handed over', summary.batchesHandedOver],
+            ['stock lists given up', summary.targetsGivenUp.length ? summary.targetsGivenUp.join(', ') : 'none'],
+            ['runs', summary.runs],
+          ]
+        : [
+            ['batches found', summary.found],
+            ['batches done', summary.done],
+            ['batches failed', summary.failed],
+            ['already awaited', summary.alreadyAwaited],
+            ['stocks sent', summary.stocksSent],
+            ['stocks failed', summary.stocksFailed],
+          ];
   if (durationMs !== undefined) rows.push(['duration', formatDuration(durationMs)]);
   return rows;
 }
@@ -246,6 +252,11 @@ interface SyncOptions {
 }
 
 async function syncAction(flow: StockFlowName, opts: SyncOptions, command: Command): Promise<ExitCode> {
+  if (flow === 'reconcileChannelStock') {
+    command.error('error: reconcileChannelStock has options of its own: use stockflow reconcile --channel <id>', {
+      exitCode: EXIT.usage,
+    });
+  }
   const sendOnly = (['sync', 'async', 'addProductObjects', 'addPrice'] as const).filter((k) => opts[k]);
   if (!isSendFlow(flow) && sendOnly.length > 0) {
     const flags = sendOnly.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');

@@ -57,6 +57,29 @@ export function leftWrong(s: ReconcileSummary): number {
   return unrepaired + s.missing + s.unknown;
 }
 
+/** A finished reconcile as summary rows (`reconcile --wait`, `status reconcileChannelStock`). */
+export function reconcileSummaryRows(summary: ReconcileSummary): [string, string | number][] {
+  return [
+    ['channel', summary.channelId],
+    ['stock lists', summary.targets],
+    ['compared', summary.compared],
+    ['match', summary.match],
+    ['drift', summary.drift],
+    ['missing', summary.missing],
+    ['unknown (read failed)', summary.unknown],
+    ['not listed', summary.notListed],
+    ...(summary.repair
+      ? ([
+          ['repaired', summary.repaired],
+          ['repair failed', summary.repairFailed],
+          ['changed during the run', summary.changed],
+          ['confirmed / still drifted', `${summary.confirmed} / ${summary.stillDrifted}`],
+        ] as [string, string | number][])
+      : []),
+    ['reports', `Omnitron error reports ${summary.reportPrefix}*`],
+  ];
+}
+
 /** The Omnitron the workers use: OMNITRON_URL, else the sandbox of the local `stockflow start`. */
 function omnitronOf(config: Config): OmnitronClient {
   if (config.omnitron) return new OmnitronClient(config.omnitron);
@@ -121,23 +144,7 @@ async function reconcileAction(opts: ReconcileOptions): Promise<number> {
     else {
       console.log(
         formatTable([
-          ['channel', summary.channelId],
-          ['stock lists', summary.targets],
-          ['compared', summary.compared],
-          ['match', summary.match],
-          ['drift', summary.drift],
-          ['missing', summary.missing],
-          ['unknown (read failed)', summary.unknown],
-          ['not listed', summary.notListed],
-          ...(summary.repair
-            ? ([
-                ['repaired', summary.repaired],
-                ['repair failed', summary.repairFailed],
-                ['changed during the run', summary.changed],
-                ['confirmed / still drifted', `${summary.confirmed} / ${summary.stillDrifted}`],
-              ] as const)
-            : []),
-          ['reports', `Omnitron error reports ${summary.reportPrefix}*`],
+          ...reconcileSummaryRows(summary),
           ...(opts.out ? ([['written', `${written} lines to ${opts.out}`]] as const) : []),
         ]),
       );

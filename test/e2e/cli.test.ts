@@ -146,6 +146,14 @@ describe('stockflow operator commands', () => {
     const usage = await stockflow('reconcile', '--channel', 'x');
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('--channel');
+    const viaSync = await stockflow('sync', 'reconcileChannelStock', '--channel', '2');
+    expect(viaSync.code).toBe(2);
+    expect(viaSync.stderr).toContain('stockflow reconcile');
+    // status shows the last reconcile as a reconcile (its table; exit 0: nothing left wrong).
+    const status = await stockflow('status', 'reconcileChannelStock', '--channel', '2');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/COMPLETED/);
+    expect(status.stdout).toMatch(/compared\s+300/);
   });
 
   test('pause, resume and cancel steer a running flow', async () => {

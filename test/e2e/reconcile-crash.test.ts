@@ -74,7 +74,10 @@ test('a SIGKILLed worker mid-reconcile: each drifted SKU reported once and repai
 
   const taskQueue = uniqueTaskQueue('reconcile-crash');
   const stockflow = new StockflowClient(temporal.client, taskQueue);
-  const options = { sandbox, namespace: temporal.namespace, taskQueue, limits: { readItemsPerRequest: READ_ITEMS } };
+  // A higher request rate than the adapters' defaults (Shopify 2/s): the sandbox sets no limit, and the test's time
+  // goes to the crash, not to waiting for tokens.
+  const limits = { readItemsPerRequest: READ_ITEMS, requestsPerSecond: 20 };
+  const options = { sandbox, namespace: temporal.namespace, taskQueue, limits };
   const first = await spawnWorker(options);
   workers.push(first);
   const input = (channelId: number) => ({ channelId, repair: true, tuning: FAST_TUNING });
