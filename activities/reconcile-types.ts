@@ -1,5 +1,5 @@
 /**
- * The contract between `reconcileChannelStock` and its activities: cursors, counts and stock pks, never SKUs' records.
+ * The contract between `reconcileChannelStock` and its activities: spans, counts and stock pks, never SKUs' records.
  */
 
 /** One stock list to reconcile, with the channel warehouse it is sent to. */
@@ -17,10 +17,22 @@ export interface ReconcilePlan {
   targets: ReconcileTarget[];
 }
 
-/** Where a list's walk through the stock API stands: its `next` page and the position in it. */
-export interface ReconcileCursor {
+/**
+ * One chunk of a list's walk through the stock API, aligned to its pages so chunks can be read side by side: from
+ * `offset` of page `page`, the SKUs of `pages` pages, at most `limit` of them (one channel read's worth).
+ */
+export interface ReconcileSpan {
   page: number;
   offset: number;
+  pages: number;
+  /** Absent: one channel read's worth (the adapter's `readItemsPerRequest`). */
+  limit?: number;
+}
+
+/** How the stock API pages a list (its page size, learnt from the first page) and how much one channel read takes. */
+export interface ReconcileLayout {
+  pageSize: number;
+  readSize: number;
 }
 
 /**
@@ -46,18 +58,22 @@ export interface RepairCandidate {
 export interface ReconcileChunkInput {
   channelId: number;
   target: ReconcileTarget;
-  cursor: ReconcileCursor;
+  span: ReconcileSpan;
   /** Names this reconcile (the first run of its chain) in the error codes of its drift reports. */
   runKey: string;
   repair: boolean;
-  /** false: the channel read failed for good — count the chunk's SKUs `unknown`, move the cursor on. */
+  /** false: the channel read failed for good — count the chunk's SKUs `unknown`, move on. */
   readChannel: boolean;
 }
 
 export interface ReconcileChunkResult {
   counts: ReconcileCounts;
-  /** null: the list is done. */
-  next: ReconcileCursor | null;
+  /** The list ends in (or before) this chunk. */
+  end: boolean;
+  /** Stock API pages read to their end. */
+  pagesEnded: number;
+  /** The list's layout, from its first page (chunks after the first are placed by it). */
+  layout: ReconcileLayout;
   /** With `repair`: the drifted SKUs' stocks (at most one channel read's worth). */
   repairs: RepairCandidate[];
 }

@@ -2,20 +2,21 @@
  * Reconciliation's activities: what the channel holds against what the stock API says it should hold.
  *
  *   planReconcile   the lists to walk (the catalogue's main list and each list WAREHOUSE_CODES maps, or the one named)
- *   reconcileChunk  from a cursor, SKUs of the stock API's "List Multiple Active Stock" until one channel read is full;
- *                   their identities (Omnitron's products by SKU, then integration actions or remote_id_attribute);
+ *   reconcileChunk  one span of the stock API's "List Multiple Active Stock" pages (workflows/reconcile-spans.ts), at
+ *                   most one channel read's worth of SKUs; their identities (Omnitron's products by SKU, then integration actions or remote_id_attribute);
  *                   ONE read at the channel (it runs on the channel's rate-limited queue); outcomes; a report per
  *                   drifted or missing SKU; with repair, the drifted SKUs' stock pks
  *   commitRepairs   the repair candidates whose stock did not change since the read, committed into a batch; the
  *                   send flows' own sendBatch (and awaitChannelBatch) take it from there
  *   confirmRepairs  a sample of repaired stocks read again at the channel
  *
- * Reports are exactly-once per SKU and reconcile: their error code names the reconcile, the list, the chunk's cursor
- * and the SKU, and a retried chunk first lists the codes of its chunk already written and skips those.
+ * Reports are exactly-once per SKU and reconcile: their error code names the reconcile, the list, where the chunk
+ * starts and the SKU, and a retried chunk first lists the codes of its chunk already written and skips those.
  */
 import { Context } from '@temporalio/activity';
 import pLimit from 'p-limit';
 import type { ChannelAdapter, HeldQuantity } from '../src/channels/port';
+import { ClientRequestError } from '../src/http/errors';
 import type { Product } from '../src/omnitron/schemas';
 import type { WhippyStockClient } from '../src/stock-api/client';
 import type { ActiveStock } from '../src/stock-api/schemas';
@@ -26,7 +27,7 @@ import type {
   ReconcileActivities,
   ReconcileChunkResult,
   ReconcileCounts,
-  ReconcileCursor,
+  ReconcileSpan,
   ReconcileTarget,
   RepairCandidate,
 } from './reconcile-types';
@@ -50,14 +51,8 @@ export function driftReportPrefix(runKey: string): string {
   return `Reconcile-${runKey}-`;
 }
 
-function chunkPrefix(runKey: string, target: ReconcileTarget, cursor: ReconcileCursor): string {
-  return `${driftReportPrefix(runKey)}L${target.stockListId}-P${cursor.page}.${cursor.offset}-`;
-}
-
-/** The page number a DRF `next` link names (absent: the page after). */
-function nextPage(next: string, page: number): number {
-  const named = Number(new URL(next, 'http://stock-api.invalid/').searchParams.get('page'));
-  return Number.isInteger(named) && named > page ? named : page + 1;
+function chunkPrefix(runKey: string, target: ReconcileTarget, span: ReconcileSpan): string {
+  return `${driftReportPrefix(runKey)}L${target.stockListId}-P${span.page}.${span.offset}-`;
 }
 
 export function createReconcileActivities(deps: StockActivityDeps): ReconcileActivities {
@@ -76,21 +71,41 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
     return { channel, adapter, settings: settingsOf(deps, channel, adapter) };
   }
 
-  /** Up to `size` SKUs from `cursor` on, across pages, and where the next chunk starts. */
-  async function readStockApi(target: ReconcileTarget, cursor: ReconcileCursor, size: number) {
+  /**
+   * The SKUs of a span: its pages from `span.page` (from `span.offset` in the first), at most `limit`. A page past the
+   * list's end is none (DRF answers it 404 "Invalid page."); the list ends in the span when its last page (no `next`)
+   * was read to its end.
+   */
+  async function readSpan(target: ReconcileTarget, span: ReconcileSpan, limit: number) {
     const entries: ActiveStock[] = [];
-    let { page, offset } = cursor;
-    for (;;) {
-      const answer = await stockApi().multipleActiveStocks(target.stockListId, page);
-      const rest = answer.results.slice(offset);
-      const taken = rest.slice(0, size - entries.length);
+    let pageSize = 0;
+    let pagesEnded = 0;
+    let end = false;
+    for (let i = 0; i < span.pages && entries.length < limit; i++) {
+      const page = span.page + i;
+      let answer;
+      try {
+        answer = await stockApi().multipleActiveStocks(target.stockListId, page);
+      } catch (err) {
+        if (page > 1 && err instanceof ClientRequestError && err.status === 404) {
+          end = true;
+          break;
+        }
+        throw err;
+      }
+      if (i === 0) pageSize = answer.results.length;
+      const from = i === 0 ? span.offset : 0;
+      const taken = answer.results.slice(from, from + limit - entries.length);
       entries.push(...taken);
-      if (taken.length < rest.length) return { entries, next: { page, offset: offset + taken.length } };
-      if (!answer.next) return { entries, next: null };
-      page = nextPage(answer.next, page);
-      offset = 0;
-      if (entries.length >= size) return { entries, next: { page, offset } };
+      const past = from + taken.length >= answer.results.length;
+      // A page is ended by the chunk that takes its last SKU (chunks placed past it take none).
+      if (past && (taken.length > 0 || (from === 0 && answer.results.length === 0))) pagesEnded++;
+      if (!answer.next) {
+        end = past;
+        break;
+      }
     }
+    return { entries, pageSize, pagesEnded, end };
   }
 
   /** Each SKU's product and channel identity (none: never sent to the channel). */
@@ -160,7 +175,11 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
     reconcileChunk: (input) =>
       activityStep(async (): Promise<ReconcileChunkResult> => {
         const { adapter, settings } = await channelOf(input.channelId);
-        const { entries, next } = await readStockApi(input.target, input.cursor, settings.limits.readItemsPerRequest);
+        const readSize = settings.limits.readItemsPerRequest;
+        const size = Math.min(input.span.limit ?? readSize, readSize);
+        const { entries, pageSize, pagesEnded, end } = await readSpan(input.target, input.span, size);
+        if (entries.length === 0)
+          return { counts: NO_COUNTS, end, pagesEnded, layout: { pageSize, readSize }, repairs: [] };
         const skus = await identify(settings, entries);
         const counts: ReconcileCounts = { ...NO_COUNTS, compared: skus.length };
         const held = input.readChannel ? await readChannel(adapter, input.target, skus) : undefined;
@@ -179,7 +198,7 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
             }
           }
         }
-        const prefix = chunkPrefix(input.runKey, input.target, input.cursor);
+        const prefix = chunkPrefix(input.runKey, input.target, input.span);
         const written = new Set<string>();
         if (Context.current().info.attempt > 1 && findings.length > 0) {
           // A retry: the reports an earlier attempt wrote before it died are not written again.
@@ -239,7 +258,7 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
           );
           repairs.sort((a, b) => a.stockPk - b.stockPk);
         }
-        return { counts, next, repairs };
+        return { counts, end, pagesEnded, layout: { pageSize, readSize }, repairs };
       }),
 
     commitRepairs: (input) =>

@@ -26,12 +26,13 @@ import type {
   ReconcileChunkInput,
   ReconcileChunkResult,
   ReconcileCounts,
-  ReconcileCursor,
+  ReconcileLayout,
 } from '../activities/reconcile-types';
 import { loadConfig } from '../src/config';
 import type { FaceStats } from '../src/sandbox/faults';
 import { configuredStockDeps } from '../src/worker';
 import type { ReconcileSummary } from '../workflows/reconcile';
+import { spanAt } from '../workflows/reconcile-spans';
 import { historyCost, type HistoryCost } from './history-cost';
 import { describeBuild, describeMachine } from './report';
 import { startStack, type Stack } from './stack';
@@ -158,20 +159,22 @@ async function benchChannel(stack: Stack, mode: Mode, skus: number, drift: numbe
   started = performance.now();
   const plan = await run(() => act.planReconcile({ channelId }));
   const counts = { ...NO_COUNTS };
+  // The plain loop: each list's chunks one after another, placed as the workflow places them.
   for (const target of plan.targets) {
-    let cursor: ReconcileCursor | null = { page: 1, offset: 0 };
-    while (cursor) {
+    let layout: ReconcileLayout | undefined;
+    for (let index = 0, end = false; !end; index++) {
       const input: ReconcileChunkInput = {
         channelId,
         target,
-        cursor,
+        span: spanAt(layout, index),
         runKey: 'benchloop0000',
         repair: false,
         readChannel: true,
       };
       const chunk: ReconcileChunkResult = await run(() => act.reconcileChunk(input));
       for (const key of Object.keys(counts) as (keyof ReconcileCounts)[]) counts[key] += chunk.counts[key];
-      cursor = chunk.next;
+      layout ??= chunk.layout;
+      end = chunk.end;
     }
   }
   const loop = measured(counts, performance.now() - started, before, await requestsSoFar(stack));

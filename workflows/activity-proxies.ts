@@ -93,7 +93,7 @@ export function reconcileActivities(
   };
   const onMain = proxyActivities<ReconcileActivities>(options);
   const onChannel = proxyActivities<ReconcileActivities>(readOptions);
-  const where = (i: ReconcileChunkInput) => `stock list ${i.target.stockListId} from page ${i.cursor.page}`;
+  const where = (i: ReconcileChunkInput) => `stock list ${i.target.stockListId} from page ${i.span.page}`;
   return {
     planReconcile: (i) =>
       onMain.planReconcile.executeWithOptions(

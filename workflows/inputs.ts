@@ -49,6 +49,8 @@ export const tuningSchema = z
     staleCommitAfter: duration.default('30 minutes'),
     /** Reconcile: attempts of one channel read before its SKUs count `unknown` and the walk goes on. */
     readAttempts: z.number().int().min(1).max(40).default(5),
+    /** Reconcile: chunks read side by side (the channel's request rate still holds them to its budget). */
+    readsInFlight: z.number().int().min(1).max(20).default(4),
   })
   .strict();
 

@@ -11,7 +11,14 @@ import {
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import type { ReconcileCounts, ReconcileCursor, ReconcilePlan, RepairCandidate } from '../activities/reconcile-types';
+import type {
+  ReconcileChunkResult,
+  ReconcileCounts,
+  ReconcileLayout,
+  ReconcilePlan,
+  ReconcileSpan,
+  RepairCandidate,
+} from '../activities/reconcile-types';
 import { reconcileActivities, stockActivities } from './activity-proxies';
 import { startAwaitingBatch, type awaitChannelBatch } from './channel-batch';
 import {
@@ -23,13 +30,16 @@ import {
   type ReconcileProgress,
 } from './definitions';
 import { parseInput, reconcileInputSchema, type ReconcileInput } from './inputs';
+import { spanAt } from './reconcile-spans';
 
 /** What one chain of runs carries over continue-as-new: the plan, where it stands, the counts. */
 export interface ReconcileCarry {
   plan: ReconcilePlan;
   runKey: string;
   targetIndex: number;
-  cursor: ReconcileCursor;
+  /** The first chunk of the target not started yet, placed by the layout (workflows/reconcile-spans.ts). */
+  chunkIndex: number;
+  layout?: ReconcileLayout;
   progress: ReconcileProgress;
   /** Repaired stock pks kept to confirm per list (a bounded sample). */
   sample: number[];
@@ -212,36 +222,54 @@ export async function reconcileChannelStock(
     progress.stockListId = target.stockListId;
     progress.phase = 'comparing';
     publish();
-    let cursor: ReconcileCursor | null =
-      carry && targetIndex === carry.targetIndex ? carry.cursor : { page: 1, offset: 0 };
-    while (cursor) {
-      if (chunksThisRun >= CHUNKS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+    const carried = carry && targetIndex === carry.targetIndex ? carry : undefined;
+    let layout = carried?.layout;
+    let next = carried?.chunkIndex ?? 0;
+    let ended = false;
+    /** Chunks being read, in list order; taken in that order, so counting and repair stay deterministic. */
+    const reading: Promise<ReconcileChunkResult>[] = [];
+    const readChunk = async (span: ReconcileSpan): Promise<ReconcileChunkResult> => {
+      const chunkInput = { channelId, target, span, runKey, repair: input.repair, readChannel: true };
+      try {
+        return await act.reconcileChunk(chunkInput);
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        // The channel could not be read (retries spent): these SKUs are unknown, never a match.
+        log.warn('channel read failed; chunk counted unknown', { stockListId: target.stockListId, span });
+        return act.reconcileChunkUnread({ ...chunkInput, readChannel: false });
+      }
+    };
+    for (;;) {
+      const runFull = chunksThisRun >= CHUNKS_PER_RUN || workflowInfo().continueAsNewSuggested;
+      if (!ended && !runFull) {
+        await condition(() => !progress.paused);
+        // Until the first page told the layout, one chunk at a time.
+        while (!ended && reading.length < (layout ? tuning.readsInFlight : 1)) {
+          reading.push(readChunk(spanAt(layout, next)));
+          next++;
+          chunksThisRun++;
+        }
+      }
+      const chunk = await reading.shift();
+      if (!chunk) {
+        if (ended) break;
+        // Every chunk started was counted: the next run starts at the first one not started.
         await condition(() => inFlight.size === 0);
         await condition(allHandlersFinished);
         return continueAsNew<typeof reconcileChannelStock>(rawInput, {
           plan,
           runKey,
           targetIndex,
-          cursor,
+          chunkIndex: next,
+          layout,
           progress,
           sample,
         });
       }
-      await condition(() => !progress.paused);
-      await condition(() => inFlight.size < tuning.window);
-      chunksThisRun++;
-      const chunkInput = { channelId, target, cursor, runKey, repair: input.repair, readChannel: true };
-      let chunk;
-      try {
-        chunk = await act.reconcileChunk(chunkInput);
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        // The channel could not be read (retries spent): these SKUs are unknown, never a match.
-        log.warn('channel read failed; chunk counted unknown', { stockListId: target.stockListId, cursor });
-        chunk = await act.reconcileChunkUnread({ ...chunkInput, readChannel: false });
-      }
+      layout ??= chunk.layout;
+      ended ||= chunk.end;
       progress.chunks++;
-      progress.pages += chunk.next === null ? 1 : chunk.next.page - cursor.page;
+      progress.pages += chunk.pagesEnded;
       for (const key of ['compared', 'match', 'drift', 'missing', 'unknown', 'notListed'] as const) {
         progress[key] += chunk.counts[key];
       }
@@ -249,7 +277,6 @@ export async function reconcileChannelStock(
         const sent = await repair(target, chunk.repairs);
         if (sample.length < CONFIRM_SAMPLE) sample = [...sample, ...sent].slice(0, CONFIRM_SAMPLE);
       }
-      cursor = chunk.next;
       publish();
     }
     if (sample.length > 0) {

@@ -127,7 +127,7 @@ test('a stock that changed after it was read is not repaired with the old quanti
     activities.reconcileChunk({
       channelId: 2,
       target,
-      cursor: { page: 1, offset: 0 },
+      span: { page: 1, offset: 0, pages: 1 },
       runKey: 'changed1',
       repair: true,
       readChannel: true,
