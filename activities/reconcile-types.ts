@@ -62,8 +62,10 @@ export interface ReconcileChunkInput {
   /** Names this reconcile (the first run of its chain) in the error codes of its drift reports. */
   runKey: string;
   repair: boolean;
-  /** false: the channel read failed for good — count the chunk's SKUs `unknown`, move on. */
+  /** false: the chunk failed for good — count its SKUs `unknown` without reading the channel, move on. */
   readChannel: boolean;
+  /** Failed channel reads before the chunk's SKUs count `unknown` (retries after other failures do not count). */
+  readAttempts?: number;
 }
 
 export interface ReconcileChunkResult {

@@ -16,7 +16,7 @@
 import { Context } from '@temporalio/activity';
 import pLimit from 'p-limit';
 import type { ChannelAdapter, HeldQuantity } from '../src/channels/port';
-import { ClientRequestError } from '../src/http/errors';
+import { ClientRequestError, RateLimitedError } from '../src/http/errors';
 import type { Product } from '../src/omnitron/schemas';
 import type { WhippyStockClient } from '../src/stock-api/client';
 import type { ActiveStock } from '../src/stock-api/schemas';
@@ -25,6 +25,7 @@ import { writeErrorReport } from './error-reports';
 import { activityStep, permanent, retryLater } from './failures';
 import type {
   ReconcileActivities,
+  ReconcileChunkInput,
   ReconcileChunkResult,
   ReconcileCounts,
   ReconcileSpan,
@@ -35,6 +36,12 @@ import { adapterOf, settingsOf, type StockActivityDeps } from './stock';
 
 /** A few Omnitron calls at a time (drift reports, repair lookups). */
 const OMNITRON_CONCURRENCY = 8;
+
+/** What a chunk's attempts keep across retries: failed channel reads, and what the read got (null: given up). */
+interface ChunkCheckpoint {
+  readFailures: number;
+  held?: [string, number | null][] | null;
+}
 
 /** One SKU of a chunk: what the stock API says, and what stockflow knows of it on the channel. */
 interface ChunkSku {
@@ -142,6 +149,36 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
     return new Map(held.map((h) => [h.remoteId, h.quantity]));
   }
 
+  /**
+   * The chunk's ONE channel read, checkpointed: a retry after it (an Omnitron call failed) reuses what was read, so
+   * only failed reads count towards `readAttempts`; when they are spent, the chunk's SKUs are `unknown` (undefined).
+   * A 429 is waited out, never counted.
+   */
+  async function readOnce(
+    adapter: ChannelAdapter,
+    input: ReconcileChunkInput,
+    skus: readonly ChunkSku[],
+    previous: ChunkCheckpoint | undefined,
+    checkpoint: (details: ChunkCheckpoint) => void,
+  ): Promise<Map<string, number | null> | undefined> {
+    if (previous?.held === null) return undefined;
+    if (previous?.held) return new Map(previous.held);
+    const failures = previous?.readFailures ?? 0;
+    try {
+      const held = await readChannel(adapter, input.target, skus);
+      checkpoint({ readFailures: failures, held: [...held] });
+      return held;
+    } catch (err) {
+      if (err instanceof RateLimitedError) throw err;
+      if (failures + 1 >= (input.readAttempts ?? 5)) {
+        checkpoint({ readFailures: failures + 1, held: null });
+        return undefined;
+      }
+      checkpoint({ readFailures: failures + 1 });
+      throw err;
+    }
+  }
+
   return {
     planReconcile: ({ channelId, stockListId }) =>
       activityStep(async () => {
@@ -173,7 +210,7 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
       }),
 
     reconcileChunk: (input) =>
-      activityStep(async (): Promise<ReconcileChunkResult> => {
+      activityStep(async ({ checkpointed, checkpoint }): Promise<ReconcileChunkResult> => {
         const { adapter, settings } = await channelOf(input.channelId);
         const readSize = settings.limits.readItemsPerRequest;
         const size = Math.min(input.span.limit ?? readSize, readSize);
@@ -182,7 +219,9 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
           return { counts: NO_COUNTS, end, pagesEnded, layout: { pageSize, readSize }, repairs: [] };
         const skus = await identify(settings, entries);
         const counts: ReconcileCounts = { ...NO_COUNTS, compared: skus.length };
-        const held = input.readChannel ? await readChannel(adapter, input.target, skus) : undefined;
+        const held = input.readChannel
+          ? await readOnce(adapter, input, skus, checkpointed as ChunkCheckpoint | undefined, checkpoint)
+          : undefined;
         const findings: { sku: ChunkSku; expected: number; held: number | null }[] = [];
         for (const sku of skus) {
           if (sku.remoteId === undefined) counts.notListed++;

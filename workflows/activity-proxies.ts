@@ -75,12 +75,12 @@ function listName(target: FlowTarget): string {
 
 /**
  * Reconciliation's activities. `reconcileChunk` reads the channel once, so it runs on the channel's rate-limited queue
- * with fewer attempts than a send (a read that keeps failing makes its SKUs `unknown`; nothing is lost by moving on);
+ * and counts its failed reads itself (after `readAttempts` its SKUs are `unknown`; nothing is lost by moving on);
  * `reconcileChunkUnread` is the same step without the channel read, on the workflow's queue.
  */
 export function reconcileActivities(
   channelId: number,
-  tuning: Partial<Pick<Tuning, 'retryMaxInterval' | 'readAttempts'>>,
+  tuning: Partial<Pick<Tuning, 'retryMaxInterval'>>,
 ): Omit<ReconcileActivities, 'reconcileChunk'> & {
   reconcileChunk(input: ReconcileChunkInput): Promise<ReconcileChunkResult>;
   reconcileChunkUnread(input: ReconcileChunkInput): Promise<ReconcileChunkResult>;
@@ -89,7 +89,8 @@ export function reconcileActivities(
   const readOptions: ActivityOptions = {
     ...options,
     taskQueue: channelTaskQueue(workflowInfo().taskQueue, channelId),
-    retry: { ...options.retry, maximumAttempts: tuning.readAttempts ?? 5 },
+    // The activity counts failed reads itself (readAttempts, in its input): an Omnitron call failing after a good
+    // read is retried as any other step.
   };
   const onMain = proxyActivities<ReconcileActivities>(options);
   const onChannel = proxyActivities<ReconcileActivities>(readOptions);

@@ -229,12 +229,20 @@ export async function reconcileChannelStock(
     /** Chunks being read, in list order; taken in that order, so counting and repair stay deterministic. */
     const reading: Promise<ReconcileChunkResult>[] = [];
     const readChunk = async (span: ReconcileSpan): Promise<ReconcileChunkResult> => {
-      const chunkInput = { channelId, target, span, runKey, repair: input.repair, readChannel: true };
+      const chunkInput = {
+        channelId,
+        target,
+        span,
+        runKey,
+        repair: input.repair,
+        readChannel: true,
+        readAttempts: tuning.readAttempts,
+      };
       try {
         return await act.reconcileChunk(chunkInput);
       } catch (err) {
         if (isCancellation(err)) throw err;
-        // The channel could not be read (retries spent): these SKUs are unknown, never a match.
+        // The chunk failed for good (Omnitron unreachable through every retry): its SKUs are unknown, never a match.
         log.warn('channel read failed; chunk counted unknown', { stockListId: target.stockListId, span });
         return act.reconcileChunkUnread({ ...chunkInput, readChannel: false });
       }
