@@ -10,7 +10,7 @@ import { badRequest, installErrorHandler, type Query, single } from './http-help
 import type { SandboxState } from './state';
 
 const seedSchema = z.object({
-  skus: z.number().int().min(1).max(5_000_000),
+  skus: z.number().int().min(1).max(5_000_000, 'at most 5000000 SKUs'),
   locations: z.number().int().min(3).max(1000).optional(),
   stockLists: z.number().int().min(3).max(100).optional(),
   seed: z.number().int().optional(),
@@ -22,30 +22,45 @@ const seedSchema = z.object({
   trendyolRemoteIdAttribute: z.string().min(1).nullable().optional(),
 });
 
-const stockChangesSchema = z.union([
-  z.object({
-    changes: z.array(
-      z.object({
-        sku: z.string(),
-        location: z.string().optional(),
-        stock: z.number().int().min(0).optional(),
-        delta: z.number().int().optional(),
-      }),
-    ),
-  }),
-  z.object({ random: z.object({ count: z.number().int().min(0), seed: z.number().int() }) }),
-]);
-
-/** Bounded: a typo'd count must not freeze the sandbox. */
+/** Every size a control body names is bounded (a 400 names the limit): a typo'd count must not freeze the sandbox. */
+const MAX_STOCK_CHANGES = 1_000_000;
 const MAX_DRIFT = 100_000;
+
+const stockChangesSchema = z
+  .object({
+    changes: z
+      .array(
+        z.object({
+          sku: z.string(),
+          location: z.string().optional(),
+          stock: z.number().int().min(0).optional(),
+          delta: z.number().int().optional(),
+        }),
+      )
+      .max(MAX_STOCK_CHANGES, `at most ${MAX_STOCK_CHANGES} stock changes per request`)
+      .optional(),
+    random: z
+      .object({
+        count: z.number().int().min(0).max(MAX_STOCK_CHANGES, `at most ${MAX_STOCK_CHANGES} stock changes per request`),
+        seed: z.number().int(),
+      })
+      .optional(),
+  })
+  .refine((b) => (b.changes === undefined) !== (b.random === undefined), 'give either changes or random');
+
 const driftSchema = z
   .object({
     stock_list: z.number().int().positive().optional(),
     skus: z
       .array(z.object({ sku: z.string(), quantity: z.number().int().min(0).nullable() }))
-      .max(MAX_DRIFT)
+      .max(MAX_DRIFT, `at most ${MAX_DRIFT} drifted SKUs per request`)
       .optional(),
-    random: z.object({ count: z.number().int().min(1).max(MAX_DRIFT), seed: z.number().int() }).optional(),
+    random: z
+      .object({
+        count: z.number().int().min(1).max(MAX_DRIFT, `at most ${MAX_DRIFT} drifted SKUs per request`),
+        seed: z.number().int(),
+      })
+      .optional(),
   })
   .strict()
   .refine((b) => (b.skus === undefined) !== (b.random === undefined), 'give either skus or random');
@@ -76,11 +91,14 @@ export function catalogControlRoutes(state: SandboxState): FastifyPluginAsync {
 
     app.post('/stocks', async (request) => {
       const body = parse(stockChangesSchema, request.body);
-      if ('random' in body) {
+      if (body.random) {
         const skus = catalog().writes.randomStockChanges(body.random.count, body.random.seed);
         return { changed: skus.length, skus };
       }
-      const stocks = body.changes.map((change) => ({ sku: change.sku, stock: catalog().writes.changeStock(change) }));
+      const stocks = (body.changes ?? []).map((change) => ({
+        sku: change.sku,
+        stock: catalog().writes.changeStock(change),
+      }));
       return { changed: stocks.length, stocks };
     });
 

@@ -9,19 +9,20 @@ import { hashUnit } from './http-helpers';
 export const FACES = ['omnitron', 'whippy', 'marketplace'] as const;
 export type Face = (typeof FACES)[number];
 
+/** Bounded like every control body (a 400 names the limit): a typo must not hold the sandbox for hours. */
 export const faultConfigSchema = z.object({
   /** Share of requests answered 503. */
   errorRate: z.number().min(0).max(1).default(0),
   /** Share of requests answered 429 with Retry-After. */
   rateLimitRate: z.number().min(0).max(1).default(0),
   /** Retry-After (seconds) on injected and rate-limit 429s. */
-  retryAfterSeconds: z.number().min(0).default(1),
+  retryAfterSeconds: z.number().min(0).max(3_600, 'at most 3600 seconds').default(1),
   /** Added to every request. */
-  latencyMs: z.number().int().min(0).default(0),
+  latencyMs: z.number().int().min(0).max(60_000, 'at most 60000 ms').default(0),
   /** Share of requests that never get an answer (the connection is held, then dropped). */
   timeoutRate: z.number().min(0).max(1).default(0),
   /** How long a "timed out" request is held before its socket is destroyed. */
-  timeoutHoldMs: z.number().int().min(0).default(35_000),
+  timeoutHoldMs: z.number().int().min(0).max(300_000, 'at most 300000 ms').default(35_000),
   /** Share of records in list answers that come back malformed (faces decide how: a missing or mistyped field). */
   malformedRate: z.number().min(0).max(1).default(0),
   /**

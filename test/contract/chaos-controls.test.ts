@@ -175,3 +175,26 @@ test('marketplace stats count bodies accepted although identical ones were accep
     shopifyMutationsAppliedAgain: 2,
   });
 });
+
+test('control bodies are bounded: an oversized count or delay is a 400 naming the limit, and nothing changes', async () => {
+  const post = (path: string, body: object) =>
+    axios.request({ method: 'POST', url: `${sandbox.url}/control/${path}`, data: body, validateStatus: () => true });
+  const before = sandbox.state.catalog.describe();
+  const huge = await post('stocks', { random: { count: 100_000_000, seed: 1 } });
+  expect(huge.status).toBe(400);
+  expect(JSON.stringify(huge.data)).toContain('random.count: at most 1000000 stock changes per request');
+  expect(sandbox.state.catalog.describe()).toEqual(before);
+  const drift = await post('channels/1/drift', { random: { count: 100_001, seed: 1 } });
+  expect(drift.status).toBe(400);
+  expect(JSON.stringify(drift.data)).toContain('at most 100000 drifted SKUs per request');
+  const slow = await axios.put(
+    `${sandbox.url}/control/faults/omnitron`,
+    { latencyMs: 1e9 },
+    { validateStatus: () => true },
+  );
+  expect(slow.status).toBe(400);
+  expect(slow.data).toEqual({ latencyMs: ['at most 60000 ms'] });
+  const seeded = await post('seed', { skus: 10_000_000 });
+  expect(seeded.status).toBe(400);
+  expect(JSON.stringify(seeded.data)).toContain('skus: at most 5000000 SKUs');
+});
