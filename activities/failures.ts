@@ -5,6 +5,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Duration } from '@temporalio/common';
+import { abortableRequests } from '../src/http/client';
 import { RateLimitedError, StockflowError } from '../src/http/errors';
 
 export function toActivityFailure(err: unknown): unknown {
@@ -29,7 +30,12 @@ const HEARTBEAT_EVERY_MS = 5_000;
  * them in `checkpointed` (the previous attempt's last details; undefined on a first attempt).
  */
 export async function activityStep<T>(
-  body: (step: { checkpointed: unknown; checkpoint(details: unknown): void }) => Promise<T>,
+  body: (step: {
+    checkpointed: unknown;
+    checkpoint(details: unknown): void;
+    /** Runs `fn` to its end even if the activity is cancelled meanwhile (see below). */
+    uninterrupted<R>(fn: () => Promise<R>): Promise<R>;
+  }) => Promise<T>,
 ): Promise<T> {
   const context = Context.current();
   let details: unknown = context.info.heartbeatDetails;
@@ -40,9 +46,15 @@ export async function activityStep<T>(
     details = next;
     context.heartbeat(next);
   };
+  const uninterrupted = <R>(fn: () => Promise<R>) => abortableRequests(undefined, fn);
   try {
-    return await body({ checkpointed: context.info.heartbeatDetails, checkpoint });
+    // Cancellation (the workflow waits for it: WAIT_CANCELLATION_COMPLETED) aborts the HTTP call in progress, except
+    // inside `uninterrupted` steps; the activity then reports itself cancelled.
+    return await abortableRequests(context.cancellationSignal, () =>
+      body({ checkpointed: context.info.heartbeatDetails, checkpoint, uninterrupted }),
+    );
   } catch (err) {
+    if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? err;
     throw toActivityFailure(err);
   } finally {
     clearInterval(heartbeat);

@@ -107,6 +107,8 @@ export type CheckBatchResult =
 
 export interface FailBatchInput extends BatchRef {
   reason: string;
+  /** Leave a batch the channel has (`sent_to_remote`/`ongoing`) alone: a cancellation fails only what was not sent. */
+  unlessSent?: boolean;
 }
 
 export interface OpenBatch {

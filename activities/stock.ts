@@ -12,6 +12,7 @@
  * What becomes of a page at the channel is channel-items.ts; finishing from results, batch-results.ts; batches left
  * open by others, batch-sweeps.ts.
  */
+import { log } from '@temporalio/activity';
 import type { ChannelAdapter, SendOutcome } from '../src/channels/port';
 import { ClientRequestError } from '../src/http/errors';
 import type { MalformedProductStock, OmnitronClient } from '../src/omnitron/client';
@@ -87,6 +88,9 @@ export function settingsOf(
   };
 }
 
+/** What a log line names a batch by: ids only, never its records. */
+const ids = (input: { channelId: number; batchPk: number }) => ({ channelId: input.channelId, batchPk: input.batchPk });
+
 export function createStockActivities(deps: StockActivityDeps): StockActivities {
   const { omnitron } = deps;
 
@@ -144,6 +148,13 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
                 .map(([id, warehouseCode]) => ({ stockListId: Number(id), warehouseCode }))
                 .filter((t) => eligible.has(t.stockListId))
                 .sort((a, b) => a.stockListId - b.stockListId);
+        log.info('flow planned', {
+          channelId: input.channelId,
+          active: channel.is_active,
+          mode,
+          pageSize: limits.itemsPerRequest,
+          stockLists: targets.map((t) => t.stockListId ?? 'main'),
+        });
         return { active: channel.is_active, mode, pageSize: limits.itemsPerRequest, targets };
       }),
 
@@ -152,10 +163,12 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
         // A retry after the batch was created (its reply lost) takes that batch instead of leaving it an orphan.
         const previous = checkpointed as { batchPk: number } | undefined;
         if (previous && (await omnitron.getBatch(channelId, previous.batchPk)).status === 'initialized') {
+          log.info('batch opened earlier taken', { channelId, batchPk: previous.batchPk });
           return { batchPk: previous.batchPk };
         }
         const { pk } = await omnitron.createBatch(channelId);
         checkpoint({ batchPk: pk });
+        log.info('batch opened', { channelId, batchPk: pk });
         return { batchPk: pk };
       }),
 
@@ -200,10 +213,20 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
             if (!(err instanceof ClientRequestError) || err.status !== 400 || attempt > 1) throw err;
             const conflict = await commitConflict(input, err);
             if (conflict === undefined) throw err;
-            if (conflict !== 'retry') return conflict;
+            if (conflict !== 'retry') {
+              log.warn('page waits: another batch holds commit', { ...ids(input), blockedBy: conflict.blockedBy });
+              return conflict;
+            }
           }
         }
         const remaining = Math.max(0, page.count - page.stocks.length - page.malformed.length);
+        log.info('page committed', {
+          ...ids(input),
+          stockListId: input.target.stockListId ?? 'main',
+          committed: objects.length,
+          malformed: page.malformed.length,
+          remaining,
+        });
         return {
           fetched: page.stocks.length,
           malformed: page.malformed.length,
@@ -214,7 +237,7 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
       }),
 
     sendBatch: (input) =>
-      activityStep(async ({ checkpointed, checkpoint }): Promise<SendBatchResult> => {
+      activityStep(async ({ checkpointed, checkpoint, uninterrupted }): Promise<SendBatchResult> => {
         const batch = await omnitron.getBatch(input.channelId, input.batchPk);
         if (OPEN_FOR_SENDING.includes(batch.status) && batch.remote_batch_id) {
           return { mode: 'async', remoteBatchId: batch.remote_batch_id, sent: batch.objects.length, failed: 0 };
@@ -245,60 +268,73 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
           });
           return { mode: 'sync', ...counts };
         }
-        const command = input.kind === 'updates' ? 'SendUpdatedStocks' : 'SendInsertedStocks';
-        // The channel's answer is checkpointed before any Omnitron bookkeeping: if a write after it fails, the retry
-        // finishes the bookkeeping from the checkpoint instead of sending the page a second time.
-        const previous = checkpointed as ChannelAnswer | undefined;
-        let outcome: SendOutcome;
-        if (previous?.batchPk === batch.pk) {
-          outcome = { ...previous.outcome, exchanges: [] };
-        } else {
-          const send = { sendKey: batch.local_batch_id };
-          outcome =
-            input.kind === 'updates'
-              ? await adapter.sendUpdatedStocks(items, send)
-              : await adapter.sendInsertedStocks(items, send);
-          const { exchanges, ...answer } = outcome;
-          checkpoint({ batchPk: batch.pk, outcome: answer } satisfies ChannelAnswer);
-          // A retry after a failed write has no raw exchange to report (it stays out of heartbeats): written now.
-          await reporter.channelCalls(command, exchanges);
-        }
-        if (outcome.mode === 'sync') {
-          const counts = await finishWithResults(omnitron, input, batch, reporter, {
-            pkByRemoteId,
-            results: outcome.results,
-            failedBeforeSend,
-          });
-          return { mode: 'sync', ...counts };
-        }
-        await omnitron.markSentToRemote(input.channelId, input.batchPk, outcome.remoteBatchId);
-        // Items refused before sending and stocks that could not be sent are settled when the batch finishes (they
-        // get no result from the channel); report them now, while the reason is known, and tell the check.
-        const rejected = outcome.rejected.flatMap((r) =>
-          (pkByRemoteId.get(r.remoteId) ?? []).map((pk): ObjectFailure => ({
-            pk,
-            message: r.message ?? 'refused',
-            reason: 'remote',
-          })),
-        );
-        const failedAtSend = [...failedBeforeSend, ...rejected];
-        await reporter.objectFailures(failedAtSend);
-        return {
-          mode: 'async',
-          remoteBatchId: outcome.remoteBatchId,
-          sent: items.length - outcome.rejected.length,
-          failed: failedAtSend.length,
-          failedAtSend: failedAtSend.map(({ pk, reason }) => ({ pk, reason }) as FailedAtSend),
-        };
+        // From the send on, the page is the channel's: a cancellation waits for the answer and its bookkeeping (a
+        // batch the channel accepted must never be failed behind its back).
+        return uninterrupted(async () => {
+          const command = input.kind === 'updates' ? 'SendUpdatedStocks' : 'SendInsertedStocks';
+          // The channel's answer is checkpointed before any Omnitron bookkeeping: if a write after it fails, the retry
+          // finishes the bookkeeping from the checkpoint instead of sending the page a second time.
+          const previous = checkpointed as ChannelAnswer | undefined;
+          let outcome: SendOutcome;
+          if (previous?.batchPk === batch.pk) {
+            outcome = { ...previous.outcome, exchanges: [] };
+          } else {
+            const send = { sendKey: batch.local_batch_id };
+            outcome =
+              input.kind === 'updates'
+                ? await adapter.sendUpdatedStocks(items, send)
+                : await adapter.sendInsertedStocks(items, send);
+            const { exchanges, ...answer } = outcome;
+            checkpoint({ batchPk: batch.pk, outcome: answer } satisfies ChannelAnswer);
+            log.info('page sent to the channel', {
+              ...ids(input),
+              items: items.length,
+              mode: outcome.mode,
+              ...(outcome.mode === 'async'
+                ? { remoteBatchId: outcome.remoteBatchId, refused: outcome.rejected.length }
+                : { failed: outcome.results.filter((r) => r.status === 'failed').length }),
+            });
+            // A retry after a failed write has no raw exchange to report (it stays out of heartbeats): written now.
+            await reporter.channelCalls(command, exchanges);
+          }
+          if (outcome.mode === 'sync') {
+            const counts = await finishWithResults(omnitron, input, batch, reporter, {
+              pkByRemoteId,
+              results: outcome.results,
+              failedBeforeSend,
+            });
+            return { mode: 'sync', ...counts };
+          }
+          await omnitron.markSentToRemote(input.channelId, input.batchPk, outcome.remoteBatchId);
+          // Items refused before sending and stocks that could not be sent are settled when the batch finishes (they
+          // get no result from the channel); report them now, while the reason is known, and tell the check.
+          const rejected = outcome.rejected.flatMap((r) =>
+            (pkByRemoteId.get(r.remoteId) ?? []).map((pk): ObjectFailure => ({
+              pk,
+              message: r.message ?? 'refused',
+              reason: 'remote',
+            })),
+          );
+          const failedAtSend = [...failedBeforeSend, ...rejected];
+          await reporter.objectFailures(failedAtSend);
+          return {
+            mode: 'async',
+            remoteBatchId: outcome.remoteBatchId,
+            sent: items.length - outcome.rejected.length,
+            failed: failedAtSend.length,
+            failedAtSend: failedAtSend.map(({ pk, reason }) => ({ pk, reason }) as FailedAtSend),
+          };
+        });
       }),
 
     checkBatch: (input) =>
-      activityStep(async (): Promise<CheckBatchResult> => {
+      activityStep(async ({ uninterrupted }): Promise<CheckBatchResult> => {
         const batch = await omnitron.getBatch(input.channelId, input.batchPk);
         if (batch.status === 'done' || batch.status === 'fail') return { state: 'done', ...finishedCounts(batch) };
         const adapter = adapterOf(deps, input.channelId);
         const check = await adapter.checkBatch(input.remoteBatchId);
         const reporter = new BatchReporter(omnitron, input.channelId, batch, input.isSuccessLog);
+        log.info('channel batch checked', { ...ids(input), remoteBatchId: input.remoteBatchId, state: check.state });
         if (check.state === 'pending') {
           if (batch.status === 'sent_to_remote') await omnitron.markOngoing(input.channelId, input.batchPk);
           return { state: 'pending' };
@@ -312,43 +348,54 @@ export function createStockActivities(deps: StockActivityDeps): StockActivities 
           await reporter.batchFailure(check.reason);
           return { state: 'failed', reason: check.reason };
         }
-        const channel = await omnitron.getChannel(input.channelId);
-        const settings = settingsOf(deps, channel, adapter);
-        const read = await omnitron.getProductStocks(
-          input.channelId,
-          batch.objects.map((o) => o.pk),
-        );
-        // Failed at send: reported then, settled now with their reason (by pk, so nothing counts twice).
-        const atSend = new Set((input.failedAtSend ?? []).map((f) => f.pk));
-        const toMatch = read.stocks.filter((s) => !atSend.has(s.pk));
-        const products = settings.remoteIdAttribute ? await productsOf(omnitron, input.channelId, toMatch) : new Map();
-        const { identities, failures } = await resolveIdentities(
-          omnitron,
-          settings,
-          batch,
-          toMatch,
-          'updates',
-          products,
-        );
-        const pkByRemoteId = indexByRemoteId([...identities].map(([pk, remoteId]) => ({ pk, remoteId })));
-        const settledAtSend = (input.failedAtSend ?? []).map((f): ObjectFailure => ({
-          pk: f.pk,
-          reason: f.reason,
-          message: 'failed when sent',
-        }));
-        const counts = await finishWithResults(omnitron, input, batch, reporter, {
-          pkByRemoteId,
-          results: check.results,
-          failedBeforeSend: [...settledAtSend, ...failures],
-          reportedAtSend: atSend,
+        // The channel has answered: its results are recorded to the end, whatever happens to the wait meanwhile.
+        return uninterrupted(async () => {
+          const channel = await omnitron.getChannel(input.channelId);
+          const settings = settingsOf(deps, channel, adapter);
+          const read = await omnitron.getProductStocks(
+            input.channelId,
+            batch.objects.map((o) => o.pk),
+          );
+          // Failed at send: reported then, settled now with their reason (by pk, so nothing counts twice).
+          const atSend = new Set((input.failedAtSend ?? []).map((f) => f.pk));
+          const toMatch = read.stocks.filter((s) => !atSend.has(s.pk));
+          const products = settings.remoteIdAttribute
+            ? await productsOf(omnitron, input.channelId, toMatch)
+            : new Map();
+          const { identities, failures } = await resolveIdentities(
+            omnitron,
+            settings,
+            batch,
+            toMatch,
+            'updates',
+            products,
+          );
+          const pkByRemoteId = indexByRemoteId([...identities].map(([pk, remoteId]) => ({ pk, remoteId })));
+          const settledAtSend = (input.failedAtSend ?? []).map((f): ObjectFailure => ({
+            pk: f.pk,
+            reason: f.reason,
+            message: 'failed when sent',
+          }));
+          const counts = await finishWithResults(omnitron, input, batch, reporter, {
+            pkByRemoteId,
+            results: check.results,
+            failedBeforeSend: [...settledAtSend, ...failures],
+            reportedAtSend: atSend,
+          });
+          return { state: 'done', ...counts };
         });
-        return { state: 'done', ...counts };
       }),
 
     failBatch: (input) =>
       activityStep(async () => {
         const batch = await omnitron.getBatch(input.channelId, input.batchPk);
         if (batch.status === 'done' || batch.status === 'fail') return;
+        if (input.unlessSent && OPEN_FOR_SENDING.includes(batch.status)) {
+          // The channel has it: failing it now would hand its stocks out again while the channel applies them.
+          log.warn('batch left to its wait: the channel has it', { ...ids(input), status: batch.status });
+          return;
+        }
+        log.warn('batch failed', { ...ids(input), reason: input.reason });
         await omnitron.markFail(input.channelId, input.batchPk);
         recordFinishedBatch(input.channelId, { state: 'failed' });
         await new BatchReporter(omnitron, input.channelId, batch, true).batchFailure(input.reason);

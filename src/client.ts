@@ -13,10 +13,12 @@ import {
   StockChannelId,
   StockFlow,
   flowWorkflowId,
-  pauseSignal,
+  pauseReconcileUpdate,
+  pauseUpdate,
   progressQuery,
   reconcileProgressQuery,
-  resumeSignal,
+  resumeReconcileUpdate,
+  resumeUpdate,
   type FlowProgress,
   type ReconcileProgress,
   type SendFlowName,
@@ -29,6 +31,9 @@ export type FlowInput<F extends StockFlowName> = F extends SendFlowName
   : F extends 'reconcileChannelStock'
     ? ReconcileInput
     : BatchRequestsInput;
+
+/** What a flow's `progress` query and its pause/resume answers hold. */
+export type ProgressOf<F extends StockFlowName> = F extends 'reconcileChannelStock' ? ReconcileProgress : FlowProgress;
 
 export class StockflowClient {
   constructor(
@@ -68,12 +73,31 @@ export class StockflowClient {
     return this.handle(channelId, 'reconcileChannelStock').query(reconcileProgressQuery);
   }
 
-  pause(channelId: number, flow: StockFlowName): Promise<void> {
-    return this.handle(channelId, flow).signal(pauseSignal);
+  /**
+   * Pauses the running flow before its next page and answers with its progress after the change; a flow that cannot
+   * be paused (already paused, past its last page, getStockBatchRequests) refuses with a WorkflowUpdateFailedError
+   * whose cause says why.
+   */
+  pause<F extends StockFlowName>(channelId: number, flow: F): Promise<ProgressOf<F>> {
+    return this.steer(channelId, flow, 'pause');
   }
 
-  resume(channelId: number, flow: StockFlowName): Promise<void> {
-    return this.handle(channelId, flow).signal(resumeSignal);
+  /** Resumes a paused flow; answers with its progress, or refuses when it is not paused. */
+  resume<F extends StockFlowName>(channelId: number, flow: F): Promise<ProgressOf<F>> {
+    return this.steer(channelId, flow, 'resume');
+  }
+
+  private steer<F extends StockFlowName>(
+    channelId: number,
+    flow: F,
+    which: 'pause' | 'resume',
+  ): Promise<ProgressOf<F>> {
+    const handle = this.handle(channelId, flow);
+    const answer =
+      flow === 'reconcileChannelStock'
+        ? handle.executeUpdate(which === 'pause' ? pauseReconcileUpdate : resumeReconcileUpdate)
+        : handle.executeUpdate(which === 'pause' ? pauseUpdate : resumeUpdate);
+    return answer as Promise<ProgressOf<F>>;
   }
 
   /** Cancels the run; its open batch is failed with a report, batches already sent are still awaited to the end. */

@@ -3,11 +3,12 @@
  * throw ApplicationFailures classified by the HTTP error mapper — non-retryable for 4xx and bad data, retryable with
  * the server's Retry-After as `nextRetryDelay` for 429, retryable with this backoff for 5xx and network failures.
  */
-import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { ReconcileActivities, ReconcileChunkInput, ReconcileChunkResult } from '../activities/reconcile-types';
 import type { FlowTarget, StockActivities } from '../activities/stock-types';
 import { channelTaskQueue } from './definitions';
-import { durationMs, type Tuning } from './inputs';
+import { durationMs } from './durations';
+import type { Tuning } from './inputs';
 
 /**
  * Activities of one channel with the run's retry ceiling (`retryMaxInterval`; absent in inputs of runs started before
@@ -22,6 +23,10 @@ function activityOptions(tuning: Partial<Pick<Tuning, 'retryMaxInterval'>>): Act
   return {
     startToCloseTimeout: '5 minutes',
     heartbeatTimeout: '20 seconds',
+    // A cancelled run waits for its activity to stop: the activity aborts its HTTP call in progress, unless it is
+    // past the point of no return (a page on its way to the channel), which it finishes. Only then does the run fail
+    // its open batch, so it never fails a batch the channel is taking.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       initialInterval: '1 second',
       backoffCoefficient: 2,

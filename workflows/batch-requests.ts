@@ -1,8 +1,9 @@
-import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { stockActivities } from './activity-proxies';
 import { startAwaitingBatch } from './channel-batch';
-import { StockChannelId, StockFlow, progressQuery, type FlowProgress } from './definitions';
+import { StockChannelId, StockFlow, pauseUpdate, progressQuery, resumeUpdate, type FlowProgress } from './definitions';
 import { batchRequestsInputSchema, parseInput, type BatchRequestsInput } from './inputs';
+import { refusePauseResume } from './steering';
 
 export interface BatchRequestsSummary {
   channelId: number;
@@ -65,9 +66,14 @@ export async function getStockBatchRequests(rawInput: BatchRequestsInput): Promi
     paused: false,
   });
   setHandler(progressQuery, progress);
+  refusePauseResume(
+    { pause: pauseUpdate, resume: resumeUpdate },
+    'getStockBatchRequests cannot be paused or resumed: it takes no pages, it only awaits batches already sent',
+  );
 
   const open = await act.listOpenBatches({ channelId, limit: BATCHES_PER_RUN });
   summary.found = open.length;
+  log.info('open batches found', { found: open.length });
   for (const batch of open) {
     await condition(() => inFlight < tuning.window);
     const child = await startAwaitingBatch({ channelId, ...batch }, input.isSuccessLog, tuning);
@@ -92,5 +98,6 @@ export async function getStockBatchRequests(rawInput: BatchRequestsInput): Promi
     );
   }
   await condition(() => inFlight === 0);
+  log.info('open batches settled', { ...summary });
   return summary;
 }

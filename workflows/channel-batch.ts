@@ -5,6 +5,7 @@ import {
   type ChildWorkflowHandle,
   continueAsNew,
   isCancellation,
+  log,
   patched,
   sleep,
   workflowInfo,
@@ -12,8 +13,9 @@ import {
 } from '@temporalio/workflow';
 import type { FailedAtSend } from '../activities/stock-types';
 import { stockActivities } from './activity-proxies';
-import { batchWorkflowId } from './definitions';
-import { durationMs, type Tuning } from './inputs';
+import { StockChannelId, StockFlow, batchWorkflowId } from './definitions';
+import { durationMs } from './durations';
+import type { Tuning } from './inputs';
 
 export interface AwaitChannelBatchInput {
   channelId: number;
@@ -70,9 +72,19 @@ export async function awaitChannelBatch(input: AwaitChannelBatchInput): Promise<
         isSuccessLog: input.isSuccessLog,
         failedAtSend: input.failedAtSend,
       });
-      if (result.state === 'done')
+      if (result.state === 'done') {
+        log.info('channel batch finished', {
+          batchPk,
+          checks: check + 1,
+          succeeded: result.succeeded,
+          failed: result.failed,
+        });
         return { batchPk, state: 'done', succeeded: result.succeeded, failed: result.failed };
-      if (result.state === 'failed') return { batchPk, state: 'failed', succeeded: 0, failed: 0 };
+      }
+      if (result.state === 'failed') {
+        log.warn('channel batch failed', { batchPk, checks: check + 1, reason: result.reason });
+        return { batchPk, state: 'failed', succeeded: 0, failed: 0 };
+      }
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         await act.failBatch({
@@ -123,6 +135,11 @@ export async function startAwaitingBatch(
       args: [input],
       staticSummary: `awaits channel ${input.channelId}'s batch ${input.remoteBatchId} (Omnitron batch ${input.batchPk})`,
       parentClosePolicy: ParentClosePolicy.ABANDON,
+      // Filtering the Web UI by channel (or by the flow that sent it) finds the batch where a slow page waits.
+      typedSearchAttributes: [
+        { key: StockChannelId, value: String(input.channelId) },
+        { key: StockFlow, value: workflowInfo().workflowType },
+      ],
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;

@@ -1,9 +1,9 @@
 /**
- * Everything both sides of the wire must agree on: search-attribute keys, signals and queries.
+ * Everything both sides of the wire must agree on: search-attribute keys, signals, queries and updates.
  * Pure definitions only, so the workflow bundle, the worker, the client API and the CLI can all import it.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /** The Omnitron channel a run works for (Keyword, so `StockChannelId = "3"` filters in the Web UI). */
 export const StockChannelId = defineSearchAttributeKey('StockChannelId', SearchAttributeType.KEYWORD);
@@ -34,6 +34,9 @@ export type SendFlowName = (typeof SEND_FLOWS)[number];
 export const STOCK_FLOWS = [...SEND_FLOWS, 'getStockBatchRequests', 'reconcileChannelStock'] as const;
 export type StockFlowName = (typeof STOCK_FLOWS)[number];
 
+export const isSendFlow = (flow: StockFlowName): flow is SendFlowName =>
+  (SEND_FLOWS as readonly string[]).includes(flow);
+
 /**
  * The task queue of the activities that call channel `channelId`'s marketplace (send, check). One queue per channel
  * lets its workers declare the channel's request rate as `maxTaskQueueActivitiesPerSecond`, which the Temporal server
@@ -57,7 +60,7 @@ export function batchWorkflowId(channelId: number, batchPk: number): string {
 export interface FlowProgress {
   flow: Exclude<StockFlowName, 'reconcileChannelStock'>;
   channelId: number;
-  phase: 'planning' | 'sending' | 'paused' | 'awaiting-batches' | 'done';
+  phase: 'planning' | 'sending' | 'awaiting-batches' | 'done';
   /** The stock list being worked on (`null` = the catalogue's main list). */
   stockListId: number | null;
   targetsDone: number;
@@ -117,6 +120,12 @@ export interface ReconcileProgress {
 
 export const progressQuery = defineQuery<FlowProgress>('progress');
 export const reconcileProgressQuery = defineQuery<ReconcileProgress>('progress');
-/** Pause between pages (a page in flight finishes first). */
-export const pauseSignal = defineSignal('pause');
-export const resumeSignal = defineSignal('resume');
+/**
+ * Pause between pages (a page in flight finishes first) and resume: Updates, so the operator gets an answer — the
+ * flow's progress after the change — or a refusal saying why (already paused, no pages left, a flow without pages).
+ * A reconcile answers with its own progress; the names are shared so every tool sends the same `pause`/`resume`.
+ */
+export const pauseUpdate = defineUpdate<FlowProgress>('pause');
+export const resumeUpdate = defineUpdate<FlowProgress>('resume');
+export const pauseReconcileUpdate = defineUpdate<ReconcileProgress>('pause');
+export const resumeReconcileUpdate = defineUpdate<ReconcileProgress>('resume');

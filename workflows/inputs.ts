@@ -4,24 +4,9 @@
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 import { z } from 'zod';
+import { duration } from './durations';
 
 const channelId = z.number().int().positive();
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|seconds?|m|minutes?|h|hours?|d|days?)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Durations as strings or milliseconds ("5m", "30 seconds", "24 hours", 30000). */
-const duration = z.union([
-  z.string().regex(DURATION, 'expected a duration like "30s", "5 minutes" or "24h"'),
-  z.number().int().positive(),
-]);
-
-/** Milliseconds of a duration accepted by the input schemas. */
-export function durationMs(value: string | number): number {
-  if (typeof value === 'number') return value;
-  const [, amount, unit] = DURATION.exec(value.trim()) ?? [];
-  if (!amount || !unit) throw new TypeError(`not a duration: ${value}`);
-  return Number(amount) * (UNIT_MS[unit === 'ms' ? 'ms' : unit.charAt(0)] ?? NaN);
-}
 
 /** Knobs an operator may turn; every one has a production default. */
 export const tuningSchema = z
@@ -92,7 +77,6 @@ export type ReconcileOptions = z.infer<typeof reconcileInputSchema>;
 export type SendFlowInput = z.input<typeof sendFlowInputSchema>;
 export type SendFlowOptions = z.infer<typeof sendFlowInputSchema>;
 export type BatchRequestsInput = z.input<typeof batchRequestsInputSchema>;
-export type BatchRequestsOptions = z.infer<typeof batchRequestsInputSchema>;
 
 /** Parses a workflow input; a bad one is a non-retryable `InvalidInput` failure listing each field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {

@@ -24,13 +24,14 @@ import { startAwaitingBatch, type awaitChannelBatch } from './channel-batch';
 import {
   StockChannelId,
   StockFlow,
-  pauseSignal,
+  pauseReconcileUpdate,
   reconcileProgressQuery,
-  resumeSignal,
+  resumeReconcileUpdate,
   type ReconcileProgress,
 } from './definitions';
 import { parseInput, reconcileInputSchema, type ReconcileInput } from './inputs';
 import { spanAt } from './reconcile-spans';
+import { handlePauseResume } from './steering';
 
 /** What one chain of runs carries over continue-as-new: the plan, where it stands, the counts. */
 export interface ReconcileCarry {
@@ -119,14 +120,19 @@ export async function reconcileChannelStock(
         `${progress.changed}); drift reports: error codes ${`Reconcile-${runKey}-`}…`,
     );
   setHandler(reconcileProgressQuery, () => progress);
-  setHandler(pauseSignal, () => {
-    progress.paused = true;
-    publish();
-  });
-  setHandler(resumeSignal, () => {
-    progress.paused = false;
-    publish();
-  });
+  handlePauseResume(
+    progress,
+    { pause: pauseReconcileUpdate, resume: resumeReconcileUpdate },
+    {
+      name: 'reconcileChannelStock',
+      // Awaiting repairs or confirming a list still has lists to come, unless it is the last.
+      pagesLeft: () =>
+        progress.phase === 'planning' ||
+        progress.phase === 'comparing' ||
+        (progress.phase !== 'done' && progress.targetsDone + 1 < progress.targetsTotal),
+      publish,
+    },
+  );
   upsertSearchAttributes([
     { key: StockChannelId, value: String(channelId) },
     { key: StockFlow, value: 'reconcileChannelStock' },
@@ -208,7 +214,10 @@ export async function reconcileChannelStock(
       const reason = isCancellation(err)
         ? 'the reconcile was cancelled by an operator'
         : `repairing drift failed: ${(err as { cause?: Error }).cause?.message ?? String(err)}`;
-      await CancellationScope.nonCancellable(() => send.failBatch({ channelId, batchPk, reason }));
+      // A batch the channel already has is left to getStockBatchRequests (the safety net) rather than failed.
+      await CancellationScope.nonCancellable(() =>
+        send.failBatch({ channelId, batchPk, reason, unlessSent: isCancellation(err) }),
+      );
       if (isCancellation(err)) throw err;
       progress.repairFailed += repairs.length;
       return [];
@@ -222,6 +231,7 @@ export async function reconcileChannelStock(
     progress.stockListId = target.stockListId;
     progress.phase = 'comparing';
     publish();
+    log.info('stock list compared from', { stockListId: target.stockListId, chunk: carry?.chunkIndex ?? 0 });
     const carried = carry && targetIndex === carry.targetIndex ? carry : undefined;
     let layout = carried?.layout;
     let next = carried?.chunkIndex ?? 0;
@@ -264,6 +274,7 @@ export async function reconcileChannelStock(
         // Every chunk started was counted: the next run starts at the first one not started.
         await condition(() => inFlight.size === 0);
         await condition(allHandlersFinished);
+        log.info('continuing as new', { stockListId: target.stockListId, chunk: next, compared: progress.compared });
         return continueAsNew<typeof reconcileChannelStock>(rawInput, {
           plan,
           runKey,
@@ -299,9 +310,23 @@ export async function reconcileChannelStock(
       sample = [];
     }
     progress.targetsDone++;
+    log.info('stock list compared', {
+      stockListId: target.stockListId,
+      compared: progress.compared,
+      drift: progress.drift,
+    });
   }
   await condition(() => inFlight.size === 0);
   progress.phase = 'done';
   publish();
-  return summary();
+  const counts = summary();
+  log.info('reconcile done', {
+    compared: counts.compared,
+    match: counts.match,
+    drift: counts.drift,
+    missing: counts.missing,
+    unknown: counts.unknown,
+    repaired: counts.repaired,
+  });
+  return counts;
 }

@@ -4,6 +4,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  log,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -17,13 +18,15 @@ import { startAwaitingBatch, type awaitChannelBatch, type ChannelBatchOutcome } 
 import {
   StockChannelId,
   StockFlow,
-  pauseSignal,
+  pauseUpdate,
   progressQuery,
-  resumeSignal,
+  resumeUpdate,
   type FlowProgress,
   type SendFlowName,
 } from './definitions';
-import { durationMs, parseInput, sendFlowInputSchema, type SendFlowInput, type SendFlowOptions } from './inputs';
+import { durationMs } from './durations';
+import { parseInput, sendFlowInputSchema, type SendFlowInput, type SendFlowOptions } from './inputs';
+import { handlePauseResume } from './steering';
 
 /** What one execution chain carries over continue-as-new: cursors and counters, never records. */
 export interface SendFlowCarry {
@@ -48,8 +51,8 @@ export interface SendFlowSummary {
   /** Async batches finished by a concurrent getStockBatchRequests run instead (counted there). */
   batchesHandedOver: number;
   runs: number;
-  /** Stock lists given up in this run after repeated page failures (the others still ran). */
-  targetsGivenUp: number[];
+  /** Stock lists given up in this run after repeated page failures (the others still ran); null: the main list. */
+  targetsGivenUp: (number | null)[];
 }
 
 /** How long a flow waits before it tries again to commit past a batch someone else holds in `commit`. */
@@ -118,7 +121,7 @@ async function runSendFlow(
         runs: 1,
         paused: false,
       };
-  const givenUp: number[] = [];
+  const givenUp: (number | null)[] = [];
   const inFlight = new Map<number, ChildWorkflowHandle<typeof awaitChannelBatch>>();
   const blocked = () =>
     progress.blockedBy
@@ -136,14 +139,18 @@ async function runSendFlow(
     );
 
   setHandler(progressQuery, () => progress);
-  setHandler(pauseSignal, () => {
-    progress.paused = true;
-    publish();
-  });
-  setHandler(resumeSignal, () => {
-    progress.paused = false;
-    publish();
-  });
+  handlePauseResume(
+    progress,
+    { pause: pauseUpdate, resume: resumeUpdate },
+    {
+      name: flow,
+      // Awaiting batches between runs (before continue-as-new) still has pages to come; after the last list, none.
+      pagesLeft: () =>
+        progress.phase !== 'done' &&
+        !(progress.phase === 'awaiting-batches' && progress.targetsDone === progress.targetsTotal),
+      publish,
+    },
+  );
   upsertSearchAttributes([
     { key: StockChannelId, value: String(channelId) },
     { key: StockFlow, value: flow },
@@ -209,6 +216,8 @@ async function runSendFlow(
   const sendPage = async (target: FlowTarget): Promise<'processed' | 'empty' | 'failed' | 'blocked'> => {
     const { batchPk } = await act.openBatch({ channelId });
     let committed = false;
+    /** Set once the channel has the page: from then on a cancellation awaits the batch instead of failing it. */
+    let sentAsync: { remoteBatchId: string; failedAtSend?: FailedAtSend[] } | undefined;
     try {
       const page = await act.commitPage({
         channelId,
@@ -249,18 +258,23 @@ async function runSendFlow(
         return 'processed';
       }
       // Every object of the batch, including those refused before sending, is counted once when the batch finishes.
+      sentAsync = sent;
       await awaitBatch(batchPk, sent.remoteBatchId, sent.failedAtSend);
       return 'processed';
     } catch (err) {
       if (isCancellation(err)) {
-        // Never leave a batch in `initialized`/`commit` behind a cancelled run.
+        // Never leave a batch in `initialized`/`commit` behind a cancelled run; one the channel has is awaited to the
+        // end by its (abandoned) child instead, and failBatch leaves it alone if the answer never reached us.
         await CancellationScope.nonCancellable(() =>
-          act.failBatch({ channelId, batchPk, reason: 'the flow was cancelled by an operator' }),
+          sentAsync
+            ? awaitBatch(batchPk, sentAsync.remoteBatchId, sentAsync.failedAtSend)
+            : act.failBatch({ channelId, batchPk, reason: 'the flow was cancelled by an operator', unlessSent: true }),
         );
         throw err;
       }
       progress.pagesFailed++;
       progress.batchesFailed++;
+      log.warn('page failed', { batchPk, stockListId: target.stockListId ?? 'main', committed });
       await act.failBatch({
         channelId,
         batchPk,
@@ -279,12 +293,14 @@ async function runSendFlow(
     progress.stocksRemaining = null;
     progress.phase = 'sending';
     publish();
+    log.info('stock list started', { stockListId: target.stockListId ?? 'main', warehouseCode: target.warehouseCode });
     let failedInARow = 0;
     let blockedWaitMs = BLOCKED_WAIT_FIRST_MS;
     for (;;) {
       if (pagesThisRun >= tuning.pagesPerRun || workflowInfo().continueAsNewSuggested) {
         await drain();
         await condition(allHandlersFinished);
+        log.info('continuing as new', { pages: progress.pages, targetIndex, runs: progress.runs });
         return continueAsNew<(input: SendFlowInput, carry?: SendFlowCarry) => Promise<SendFlowSummary>>(rawInput, {
           plan,
           targetIndex,
@@ -305,7 +321,12 @@ async function runSendFlow(
       blockedWaitMs = BLOCKED_WAIT_FIRST_MS;
       failedInARow = outcome === 'failed' ? failedInARow + 1 : 0;
       if (failedInARow >= tuning.maxFailedPagesInARow || batchFailuresInARow >= tuning.maxFailedPagesInARow) {
-        givenUp.push(target.stockListId ?? 0);
+        log.warn('stock list given up for this run', {
+          stockListId: target.stockListId ?? 'main',
+          pagesFailedInARow: failedInARow,
+          batchesFailedInARow: batchFailuresInARow,
+        });
+        givenUp.push(target.stockListId);
         break;
       }
     }
@@ -314,10 +335,19 @@ async function runSendFlow(
   await drain();
   progress.phase = 'done';
   publish();
-  return summarise(flow, progress, plan, givenUp);
+  const summary = summarise(flow, progress, plan, givenUp);
+  log.info('flow done', {
+    pages: summary.pages,
+    stocksSent: summary.stocksSent,
+    stocksFailed: summary.stocksFailed,
+    batchesDone: summary.batchesDone,
+    batchesFailed: summary.batchesFailed,
+    runs: summary.runs,
+  });
+  return summary;
 }
 
-function summarise(flow: SendFlowName, p: FlowProgress, plan: FlowPlan, givenUp: number[]): SendFlowSummary {
+function summarise(flow: SendFlowName, p: FlowProgress, plan: FlowPlan, givenUp: (number | null)[]): SendFlowSummary {
   return {
     flow,
     channelId: p.channelId,

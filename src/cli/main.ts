@@ -16,6 +16,7 @@ import { checkCommand } from './check';
 import { sandboxCommand } from './sandbox';
 import { clusterCommand } from './cluster';
 import { registerFlowCommands } from './flows';
+import { registerSteeringCommands } from './steer';
 import { scheduleCommand } from './schedules';
 import { reconcileCommand } from './reconcile';
 
@@ -62,6 +63,7 @@ program
 program.addCommand(scheduleCommand());
 
 registerFlowCommands(program);
+registerSteeringCommands(program);
 reconcileCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -21,13 +21,16 @@ interface ProgressRendering<P> {
   unit: string;
 }
 
+/** A stock list as a person reads it: null is the catalogue's main list. */
+export const listName = (stockListId: number | null): string =>
+  stockListId === null ? 'main list' : `stock list ${stockListId}`;
+
 /** One line describing a progress answer; also what `stockflow status` prints for a running flow. */
 export function describeProgress(p: FlowProgress | ReconcileProgress): string {
   if (p.flow === 'reconcileChannelStock') return describeReconcile(p);
   const phase = p.paused ? 'paused' : p.phase;
-  const list = p.stockListId === null ? 'main' : String(p.stockListId);
   return (
-    `${phase} | list ${list} (${p.targetsDone}/${p.targetsTotal} done) | pages ${p.pages}` +
+    `${phase} | ${listName(p.stockListId)} (${p.targetsDone}/${p.targetsTotal} done) | pages ${p.pages}` +
     (p.pagesFailed > 0 ? ` (${p.pagesFailed} failed)` : '') +
     ` | stocks sent ${p.stocksSent}, failed ${p.stocksFailed}` +
     ` | batches in flight ${p.batchesInFlight}, done ${p.batchesDone}, failed ${p.batchesFailed}` +
@@ -41,7 +44,7 @@ export function describeProgress(p: FlowProgress | ReconcileProgress): string {
 export function describeReconcile(p: ReconcileProgress): string {
   const phase = p.paused ? 'paused' : p.phase;
   return (
-    `${phase} | list ${p.stockListId ?? '-'} (${p.targetsDone}/${p.targetsTotal} done) | pages ${p.pages} | ` +
+    `${phase} | ${p.stockListId === null ? 'no list yet' : listName(p.stockListId)} (${p.targetsDone}/${p.targetsTotal} done) | pages ${p.pages} | ` +
     `compared ${p.compared}: ` +
     `match ${p.match}, drift ${p.drift}, missing ${p.missing}, unknown ${p.unknown}, not listed ${p.notListed}` +
     (p.repaired + p.repairFailed + p.changed > 0

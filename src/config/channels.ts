@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { STOCK_FLOWS, type StockFlowName } from '../../workflows/definitions';
+import { durationText } from '../../workflows/durations';
 import { channelConfigSchema, type ChannelConfig } from '../channels/registry';
 import { formatIssuePath } from '../http/errors';
 import { secretFromEnv } from './secrets';
@@ -23,9 +24,7 @@ type Problem = { key: string; message: string };
 const channelSettingsSchema = z
   .object({
     /** Per flow, how often its schedule runs (e.g. "5m"); unnamed flows keep the defaults. */
-    schedule: z
-      .partialRecord(z.enum(STOCK_FLOWS), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'expected an interval like 5m'))
-      .optional(),
+    schedule: z.partialRecord(z.enum(STOCK_FLOWS), durationText).optional(),
     /** Held back from every quantity sent: published = max(0, stock - safetyBuffer). */
     safetyBuffer: z.number().int().min(0).default(0),
   })

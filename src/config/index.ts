@@ -4,6 +4,7 @@
  */
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
+import { durationText } from '../../workflows/durations';
 import { loadChannels, type ChannelSettings } from './channels';
 import { ConfigError } from './errors';
 import { secretFromEnv } from './secrets';
@@ -46,10 +47,7 @@ const envSchema = z.object({
   STOCKFLOW_SCHEDULES: z.enum(['ensure', 'off']).default('ensure'),
   STOCKFLOW_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   /** How long a stopping worker lets in-flight activities finish before cancelling them. */
-  STOCKFLOW_SHUTDOWN_GRACE: z
-    .string()
-    .regex(/^\d+(ms|s|m)$/, 'expected a duration like 30s')
-    .default('30s'),
+  STOCKFLOW_SHUTDOWN_GRACE: durationText.default('30s'),
 });
 
 /**

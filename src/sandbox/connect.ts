@@ -1,7 +1,7 @@
 /**
  * How stockflow talks to a running sandbox: an Omnitron client with the seeded credentials and the channel adapters of
  * the two seeded channels (1 = Trendyol, asynchronous; 2 = Shopify, synchronous). Used by tests, benchmarks and the
- * embedded stack of `npm start`; a real deployment configures its own (issue: configuration).
+ * embedded stack of `npm start`; a real deployment configures its own (OMNITRON_URL, STOCKFLOW_CHANNELS_FILE).
  */
 import type { StockActivityDeps } from '../../activities/stock';
 import type { ChannelAdapter } from '../channels/port';

@@ -23,7 +23,7 @@ import {
   StockChannelId,
   StockFlow,
   flowWorkflowId,
-  type SendFlowName,
+  isSendFlow,
   type StockFlowName,
 } from '../../workflows/definitions';
 import {
@@ -53,7 +53,7 @@ export type ScheduledFlowInput = Omit<SendFlowInput, 'channelId'>;
 
 export interface StockScheduleChannel {
   channelId: number;
-  /** Per-flow cadence overrides ("2m", "1 hour"); the rest use {@link DEFAULT_STOCK_INTERVALS}. */
+  /** Per-flow cadence overrides ("2m", "1h"); the rest use {@link DEFAULT_STOCK_INTERVALS}. */
   intervals?: Partial<Record<StockFlowName, string>>;
   input?: ScheduledFlowInput;
 }
@@ -81,9 +81,6 @@ export function parseStockScheduleId(scheduleId: string): { channelId: number; f
   if (!channel || !(STOCK_FLOWS as readonly string[]).includes(flow ?? '')) return undefined;
   return { channelId: Number(channel), flow: flow as StockFlowName };
 }
-
-const isSendFlow = (flow: StockFlowName): flow is SendFlowName =>
-  flow !== 'getStockBatchRequests' && flow !== 'reconcileChannelStock';
 
 /** The input schema a flow validates with. */
 const inputSchemaOf = (flow: StockFlowName) =>
@@ -268,8 +265,8 @@ export async function describeStockSchedule(
 
 /**
  * Runs the flow now through its schedule (also when the schedule is paused). With SKIP, nothing starts while a
- * scheduled run of the flow is still going — that run is already sending everything pending. A manual run started
- * with `stockflow flow start` / StockflowClient is not seen by this check (the gap in the module comment).
+ * scheduled trigger is still going. A manual run (`stockflow sync`, StockflowClient) is not seen by SKIP: the trigger
+ * attaches to it instead (see the module comment), so either way one run sends.
  */
 export async function triggerStockSchedule(client: Client, channelId: number, flow: StockFlowName): Promise<void> {
   await client.schedule.getHandle(stockScheduleId(channelId, flow)).trigger(ScheduleOverlapPolicy.SKIP);

@@ -9,8 +9,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/temporal/dev-server';
-import { CLI, embeddedStackEnv, processesMentioning, waitForLine } from '../support/processes';
-import type { RunReport } from '../../src/cli/flows';
+import { CLI, embeddedStackEnv, killAll, processTree, stillRunning, waitForLine } from '../support/processes';
+import type { RunReport } from '../../src/cli/run-report';
+import type { FlowProgress } from '../../workflows/definitions';
 import type { SendFlowSummary } from '../../workflows/send-flows';
 
 const cli = CLI;
@@ -26,6 +27,7 @@ describe('stockflow operator commands', () => {
   let env: NodeJS.ProcessEnv;
   let stack: ChildProcess | undefined;
   let sandboxUrl = '';
+  let tree: number[] = [];
 
   /** Runs the built CLI to its end; a non-zero exit is a result to check, not an error. */
   const stockflow = (...args: string[]): Promise<CliResult> =>
@@ -54,11 +56,12 @@ describe('stockflow operator commands', () => {
     const sandbox = waitForLine(stack, /Sandbox: (http:\/\/\S+)/, 90_000);
     await waitForLine(stack, /Worker ready/, 90_000);
     sandboxUrl = (await sandbox)[1]!;
+    tree = await processTree(stack.pid!);
   }, 120_000);
 
   afterAll(() => {
     stack?.kill('SIGKILL');
-    for (const pid of processesMentioning(stateDir)) process.kill(pid, 'SIGKILL');
+    killAll(tree);
   });
 
   test('an unknown flow or a bad option is a usage error (exit 2) naming what is valid', async () => {
@@ -73,7 +76,6 @@ describe('stockflow operator commands', () => {
     const sendOnly = await stockflow('sync', 'getStockBatchRequests', '--channel', '2', '--add-price');
     expect(sendOnly.code).toBe(2);
     expect(sendOnly.stderr).toContain('--add-price');
-    expect((await stockflow('pause', 'getStockBatchRequests', '--channel', '2')).code).toBe(2);
   });
 
   test('sync --wait --json follows a run to its summary; failed items exit 3; status reports the closed run', async () => {
@@ -156,10 +158,27 @@ describe('stockflow operator commands', () => {
     expect(status.stdout).toMatch(/compared\s+300/);
   });
 
-  test('pause, resume and cancel steer a running flow', async () => {
-    // The Trendyol channel finishes batches only after 10 minutes: the run stays in flight while we steer it.
+  test('a failed run prints its root cause, in text and in --json', async () => {
+    const unknown = await stockflow('sync', 'updateProductStocks', '--channel', '99', '--wait', '--json');
+    expect(unknown.code).toBe(1);
+    const report = json<RunReport>(unknown);
+    expect(report.status).toBe('FAILED');
+    expect(report.failure).toMatch(/channels\/99\/: rejected \(404\)/);
+    expect(report.failure).not.toMatch(/Activity task failed/);
+    expect(report.failureChain?.at(-1)).toBe(report.failure);
+    expect(report.failureChain?.length).toBeGreaterThan(1);
+
+    const wrongMode = await stockflow('sync', 'insertProductStocks', '--channel', '1', '--sync', '--wait');
+    expect(wrongMode.code).toBe(1);
+    expect(wrongMode.stdout).toMatch(/cause: .*isSync: channel 1 uses the asynchronous trendyol adapter/);
+  });
+
+  test('pause and resume answer with the flow state or refuse saying why; cancel closes the run', async () => {
+    // The Trendyol channel finishes batches only after 10 minutes: the run stays in flight while we steer it. A slow
+    // Omnitron (every call 1.5 s) keeps it before its last page while it is paused and resumed.
     await control('PUT', 'marketplace/options', { batchDelayMs: 600_000 });
     await control('POST', 'stocks', { random: { count: 250, seed: 1 } });
+    await control('PUT', 'faults/omnitron', { latencyMs: 1_500 });
 
     const started = await stockflow('sync', 'insertProductStocks', '--channel', '1', '--json');
     expect(started.code).toBe(0);
@@ -171,22 +190,44 @@ describe('stockflow operator commands', () => {
     expect(again.stdout).toContain('Attached to the run already going');
     expect(again.stdout).toContain(first.runId);
 
-    expect((await stockflow('pause', 'insertProductStocks', '--channel', '1')).code).toBe(0);
-    const paused = await stockflow('status', 'insertProductStocks', '--channel', '1', '--json');
+    const paused = await stockflow('pause', 'insertProductStocks', '--channel', '1', '--json');
     expect(paused.code).toBe(0);
-    expect(json<RunReport>(paused)).toMatchObject({ status: 'RUNNING', progress: { paused: true } });
+    expect(json<{ progress: FlowProgress }>(paused).progress).toMatchObject({ paused: true, channelId: 1 });
+    const twice = await stockflow('pause', 'insertProductStocks', '--channel', '1');
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toContain('refused: insertProductStocks is already paused');
+    const status = await stockflow('status', 'insertProductStocks', '--channel', '1', '--json');
+    expect(json<RunReport>(status)).toMatchObject({ status: 'RUNNING', progress: { paused: true } });
 
-    expect((await stockflow('resume', 'insertProductStocks', '--channel', '1')).code).toBe(0);
-    const resumed = json<RunReport>(await stockflow('status', 'insertProductStocks', '--channel', '1', '--json'));
-    expect(resumed.progress?.paused).toBe(false);
+    const resumed = await stockflow('resume', 'insertProductStocks', '--channel', '1');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('Resumed: insertProductStocks for channel 1');
+    expect(resumed.stdout).toMatch(/main list \(0\/[01] done\)/);
+    const notPaused = await stockflow('resume', 'insertProductStocks', '--channel', '1');
+    expect(notPaused.code).toBe(1);
+    expect(notPaused.stderr).toContain('refused: insertProductStocks is not paused');
+
+    // Past its last page the run only awaits its batch: a pause could hold nothing, so it is refused.
+    await control('PUT', 'faults/omnitron', { latencyMs: 0 });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const progress = json<RunReport>(await stockflow('status', 'insertProductStocks', '--channel', '1', '--json'))
+        .progress as FlowProgress;
+      if (progress.phase === 'awaiting-batches' && progress.targetsDone === progress.targetsTotal) break;
+      if (Date.now() > deadline) throw new Error(`the run never reached its last wait: ${JSON.stringify(progress)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const tooLate = await stockflow('pause', 'insertProductStocks', '--channel', '1');
+    expect(tooLate.code).toBe(1);
+    expect(tooLate.stderr).toContain('refused: insertProductStocks has no pages left to hold');
 
     const cancelled = await stockflow('cancel', 'insertProductStocks', '--channel', '1');
     expect(cancelled.code).toBe(0);
     expect(cancelled.stdout).toContain('CANCELLED');
 
-    const status = await stockflow('status', 'insertProductStocks', '--channel', '1', '--json');
-    expect(status.code).toBe(1);
-    expect(json<RunReport>(status)).toMatchObject({ status: 'CANCELLED', runId: first.runId });
+    const closed = await stockflow('status', 'insertProductStocks', '--channel', '1', '--json');
+    expect(closed.code).toBe(1);
+    expect(json<RunReport>(closed)).toMatchObject({ status: 'CANCELLED', runId: first.runId });
 
     const late = await stockflow('pause', 'insertProductStocks', '--channel', '1');
     expect(late.code).toBe(1);
@@ -198,6 +239,7 @@ describe('stockflow operator commands', () => {
     child.kill('SIGINT');
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(0);
-    expect(processesMentioning(stateDir)).toEqual([]);
+    expect(tree.length).toBeGreaterThan(1); // the CLI and its dev server
+    expect(stillRunning(tree)).toEqual([]);
   });
 });

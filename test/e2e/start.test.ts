@@ -12,7 +12,9 @@ import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { StockflowClient } from '../../src/client';
 import { freePort } from '../../src/temporal/dev-server';
-import { CLI, embeddedStackEnv, processesMentioning, waitForLine } from '../support/processes';
+import { projectRoot } from '../../src/temporal/provision-cli';
+import { DEFAULT_CREDENTIALS } from '../../src/sandbox/catalog-state';
+import { CLI, embeddedStackEnv, killAll, processTree, stillRunning, waitForLine } from '../support/processes';
 import type { SendFlowSummary } from '../../workflows/send-flows';
 
 const cli = CLI;
@@ -32,6 +34,7 @@ test('stockflow start runs dev server + UI + worker and stops cleanly on SIGINT'
   const child = spawn(process.execPath, [cli, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let tree: number[] = [];
   try {
     const ready = waitForLine(child, /Worker ready/, 90_000);
     const schedules = waitForLine(child, /Schedules: (\d+) created, (\d+) updated/, 90_000);
@@ -39,7 +42,8 @@ test('stockflow start runs dev server + UI + worker and stops cleanly on SIGINT'
     await ready;
     // Six flows (five send flows and the reconcile) for each of the sandbox's two channels, created at the first start.
     expect((await schedules).slice(1, 3)).toEqual(['12', '0']);
-    expect(processesMentioning(stateDir)).toEqual([Number(serverPid)]); // the dev server, with its database here
+    tree = await processTree(child.pid!);
+    expect(tree).toContain(Number(serverPid)); // the dev server is the stack's own child, stopped with it
 
     const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
     expect(ui.status).toBe(200);
@@ -64,17 +68,68 @@ test('stockflow start runs dev server + UI + worker and stops cleanly on SIGINT'
     expect(Number(sent?.[1])).toBe(294);
     // SDK and worker logs are JSON lines with workflow/activity context.
     const logLines = output.split('\n').filter((line) => line.startsWith('{'));
-    const records = logLines.map((line) => JSON.parse(line) as { service?: string; msg?: string });
-    expect(records.length).toBeGreaterThan(0);
+    const records = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.length).toBeGreaterThan(0); // so that `every` below is not vacuously true
     expect(records.every((r) => r.service === 'stockflow')).toBe(true);
+    // Each step of the run says where it is, with the run's context: which list, which batch, how many.
+    const ofRun = records.filter((r) => r.workflowId === 'stock/2/insertProductStocks');
+    const steps = ofRun.map((r) => r.msg);
+    for (const step of ['flow planned', 'stock list started', 'batch opened', 'page committed', 'flow done']) {
+      expect(steps).toContain(step);
+    }
+    const pagesSent = ofRun.filter((r) => r.msg === 'page sent to the channel');
+    expect(pagesSent.length).toBeGreaterThan(0);
+    expect(pagesSent[0]).toMatchObject({ activityType: 'sendBatch', channelId: 2, mode: 'sync' });
+    expect(typeof pagesSent[0]!.batchPk).toBe('number');
+    expect(ofRun.find((r) => r.msg === 'flow done')).toMatchObject({
+      workflowType: 'insertProductStocks',
+      stocksSent: 294,
+    });
+    // Ids and counts only: no SKU, no credential ever reaches a log line.
+    expect(output).not.toMatch(/SF\d{7}/);
+    expect(output).not.toContain(DEFAULT_CREDENTIALS.whippyToken);
 
     child.kill('SIGINT');
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(0);
-    expect(processesMentioning(stateDir)).toEqual([]);
+    expect(stillRunning(tree)).toEqual([]);
     expect(existsSync(join(stateDir, 'temporal.db'))).toBe(true); // state persisted for the next start
   } finally {
     child.kill('SIGKILL');
-    for (const pid of processesMentioning(stateDir)) process.kill(pid, 'SIGKILL');
+    killAll(tree);
   }
 });
+
+/**
+ * Under a supervisor (systemd, a container runtime, a process manager) the signal goes to `npm start` itself, not to
+ * its process group. npm forwards it to its script; the script must be the CLI itself (`exec`), or the shell between
+ * them dies and leaves the stack running. Through real npm; `--ignore-scripts` skips the prestart build (pretest built
+ * dist/ already), nothing else.
+ */
+test.each(['SIGINT', 'SIGTERM'] as const)(
+  '%s sent to `npm start` stops the whole stack within the grace time',
+  async (signal) => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'stockflow-npm-start-'));
+    const env = embeddedStackEnv({ stateDir, port: await freePort(), uiPort: await freePort(), skus: 50 });
+    const npm = spawn('npm', ['start', '--ignore-scripts', '--silent'], {
+      cwd: projectRoot(),
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let tree: number[] = [];
+    try {
+      await waitForLine(npm, /Worker ready/, 90_000);
+      tree = await processTree(npm.pid!);
+      expect(tree.length).toBeGreaterThanOrEqual(3); // npm, the CLI, the dev server (and the shell, without exec)
+      const sent = Date.now();
+      npm.kill(signal);
+      // The stack's grace is 2 s (embeddedStackEnv); stopping the dev server and closing connections add a few.
+      const deadline = sent + 15_000;
+      while (stillRunning(tree).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(stillRunning(tree)).toEqual([]);
+    } finally {
+      killAll(tree);
+    }
+  },
+  120_000,
+);

@@ -1,24 +1,32 @@
 /** Helpers for tests that run stockflow as child processes (the built CLI in dist/). */
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pidtree from 'pidtree';
 import { projectRoot } from '../../src/temporal/provision-cli';
 
 /** The built CLI (whether this file runs from source under jest or compiled in dist/); `npm test` builds it first. */
 export const CLI = join(projectRoot(), 'dist', 'src', 'cli', 'main.js');
 
-/** Pids of live processes whose command line mentions `needle` (a test's private state directory). */
-export function processesMentioning(needle: string): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle);
-      } catch {
-        return false; // exited while we looked
-      }
-    })
-    .map(Number);
+/** A process and its descendants as they are now (npm, its shell, the CLI, the dev server it started). */
+export function processTree(root: number): Promise<number[]> {
+  return pidtree(root, { root: true });
+}
+
+/** Those of `pids` still alive (signal 0 probes without touching them). */
+export function stillRunning(pids: readonly number[]): number[] {
+  return pids.filter((pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Ends what a test left running (after a failure): SIGKILL to each process still alive. */
+export function killAll(pids: readonly number[]): void {
+  for (const pid of stillRunning(pids)) process.kill(pid, 'SIGKILL');
 }
 
 /** Resolves with the first match of `pattern` in the child's stdout; rejects on timeout or exit. */

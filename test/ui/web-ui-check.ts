@@ -16,7 +16,7 @@ import { Client, Connection } from '@temporalio/client';
 import { StockflowClient } from '../../src/client';
 import { freePort } from '../../src/temporal/dev-server';
 import type { SendFlowSummary } from '../../workflows/send-flows';
-import { CLI, embeddedStackEnv, processesMentioning, waitForLine } from '../support/processes';
+import { CLI, embeddedStackEnv, killAll, processTree, stillRunning, waitForLine } from '../support/processes';
 import { findRunInWebUi } from './browser';
 
 async function main(): Promise<void> {
@@ -24,8 +24,10 @@ async function main(): Promise<void> {
   const [port, uiPort] = [await freePort(), await freePort()];
   const env = embeddedStackEnv({ stateDir, port, uiPort, skus: 200 });
   const stack = spawn(process.execPath, [CLI, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let tree: number[] = [];
   try {
     await waitForLine(stack, /Worker ready/, 120_000);
+    tree = await processTree(stack.pid!);
     const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
     let summary: SendFlowSummary;
     try {
@@ -46,7 +48,8 @@ async function main(): Promise<void> {
     stack.kill('SIGINT');
     await once(stack, 'exit');
   }
-  const left = processesMentioning(stateDir);
+  const left = stillRunning(tree);
+  killAll(left);
   if (left.length > 0) throw new Error(`processes left behind: ${left.join(', ')}`);
 }
 

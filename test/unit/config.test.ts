@@ -1,7 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { ConfigError, loadConfig } from '../../src/config';
+import { durationMs, durationText } from '../../workflows/durations';
+import { tuningSchema } from '../../workflows/inputs';
 
 describe('loadConfig', () => {
   test('defaults describe the embedded stack', () => {
@@ -182,5 +186,23 @@ describe('Omnitron and channels', () => {
         STOCKFLOW_CHANNELS_FILE: join(dir, 'none.json'),
       }),
     ).toThrow(/OMNITRON_USERNAME: required with OMNITRON_URL[\s\S]*STOCKFLOW_CHANNELS_FILE: .*none\.json/);
+  });
+});
+
+describe("one duration grammar (the SDK's) for flow inputs, the channels file and the environment", () => {
+  test.each(['30s', '5 minutes', '1 hour', '2h', '1500ms', '1d'])('%s is read alike everywhere', (text) => {
+    expect(durationText.safeParse(text).success).toBe(true);
+    expect(tuningSchema.safeParse({ pollMax: text }).success).toBe(true);
+    expect(loadConfig({ STOCKFLOW_SHUTDOWN_GRACE: text }).worker.shutdownGraceTime).toBe(text);
+    expect(durationMs(text)).toBe(msToNumber(text as Duration));
+  });
+
+  test.each(['soon', '-5s', '0s', '5 fortnights'])('%j is refused, naming the grammar', (text) => {
+    const parsed = tuningSchema.safeParse({ pollMax: text });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(['pollMax']);
+    expect(() => loadConfig({ STOCKFLOW_SHUTDOWN_GRACE: text })).toThrow(
+      /STOCKFLOW_SHUTDOWN_GRACE: expected a duration/,
+    );
   });
 });

@@ -2,11 +2,16 @@
  * Asynchronous channel batches: the maximum-wait path, orphaned batches finished by getStockBatchRequests, and a batch
  * awaited by its send flow never processed a second time by the safety net.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { BatchRequestsSummary } from '../../workflows/batch-requests';
 import { batchWorkflowId } from '../../workflows/definitions';
 import type { SendFlowSummary } from '../../workflows/send-flows';
+import { TEST_TEMPORAL_CLI } from '../support/shared-env';
 import { batchCounts, FAST_TUNING, mismatches, startStockTestEnv, type StockTestEnv } from '../support/stock-env';
 
+const execFileAsync = promisify(execFile);
 const SKUS = 120;
 jest.setTimeout(40_000);
 let env: StockTestEnv;
@@ -41,7 +46,7 @@ test('past the maximum wait a batch goes fail with a report, and its stocks are 
   const summary = (await handle.result()) as SendFlowSummary;
   // Failed batches hand their stocks back, so the run would feed a dead channel forever: it gives the list up after
   // two batches in a row were never finished, and leaves nothing open.
-  expect(summary).toMatchObject({ batchesDone: 0, stocksSent: 0, targetsGivenUp: [0] });
+  expect(summary).toMatchObject({ batchesDone: 0, stocksSent: 0, targetsGivenUp: [null] });
   expect(summary.batchesFailed).toBeGreaterThanOrEqual(2);
   expect(summary.batchesFailed).toBe(summary.pages);
   expect(await batchCounts(env, 1)).toMatchObject({ sent_to_remote: 0, ongoing: 0, commit: 0, fail: summary.pages });
@@ -94,6 +99,7 @@ test('getStockBatchRequests finishes batches a vanished deployment left in sent_
 test('a batch its send flow is awaiting is left to it: processed exactly once', async () => {
   await setBatchDelay(1_500);
   await env.control('POST', 'stocks', { random: { count: 90, seed: 33 } });
+  const earlier = new Set(env.sandbox.state.catalog.batches.all.keys());
   const flow = await env.stockflow.start('updateProductStocks', {
     channelId: 1,
     tuning: { ...FAST_TUNING, window: 10 },
@@ -111,8 +117,83 @@ test('a batch its send flow is awaiting is left to it: processed exactly once', 
   expect(summary.batchesDone).toBe(summary.pages);
   expect(await mismatches(env, 1)).toEqual([]);
   // One finished-check report per batch: nobody processed a batch twice.
-  const checks = reports().filter((r) => r.is_ok && r.error_code.includes('-Channel-CheckStocks-'));
+  const checks = reports().filter(
+    (r) => r.is_ok && r.error_code.includes('-Channel-CheckStocks-') && !earlier.has(r.action_object_id),
+  );
   const perBatch = new Map<number, number>();
   for (const r of checks) perBatch.set(r.action_object_id, (perBatch.get(r.action_object_id) ?? 0) + 1);
+  expect(perBatch.size).toBe(summary.pages);
   expect([...perBatch.values()].every((n) => n === 1)).toBe(true);
+});
+
+/** The awaiting children of a channel the Web UI lists by `StockChannelId`, with the flow that sent them. */
+async function batchChildren(flow: string): Promise<string[]> {
+  const ids: string[] = [];
+  const query =
+    `StockChannelId = "1" AND StockFlow = "${flow}" AND WorkflowType = "awaitChannelBatch" ` +
+    `AND ExecutionStatus = "Running"`;
+  for await (const wf of env.temporal.client.workflow.list({ query })) ids.push(wf.workflowId);
+  return ids.sort();
+}
+
+test('batch children carry their channel and flow; getStockBatchRequests refuses pause and resume, saying why', async () => {
+  await setBatchDelay(8_000);
+  await env.control('POST', 'stocks', { random: { count: 90, seed: 45 } });
+  const flow = await env.stockflow.start('updateProductStocks', {
+    channelId: 1,
+    tuning: { ...FAST_TUNING, window: 10 },
+  });
+  const sending = await until(
+    () => env.stockflow.progress(1, 'updateProductStocks'),
+    (p) => p.phase === 'awaiting-batches' && p.batchesInFlight > 0,
+  );
+  const open = [...env.sandbox.state.catalog.batches.all.values()]
+    .filter((b) => b.channel === 1 && (b.status === 'sent_to_remote' || b.status === 'ongoing'))
+    .map((b) => batchWorkflowId(1, b.pk))
+    .sort();
+  expect(open).toHaveLength(sending.batchesInFlight);
+  expect(
+    await until(
+      () => batchChildren('updateProductStocks'),
+      (ids) => ids.length === open.length,
+    ),
+  ).toEqual(open);
+  await flow.terminate('deployment removed');
+  for (const id of open) await env.temporal.client.workflow.getHandle(id).terminate('deployment removed');
+
+  const check = await env.stockflow.start('getStockBatchRequests', { channelId: 1, tuning: FAST_TUNING });
+  expect(
+    await until(
+      () => batchChildren('getStockBatchRequests'),
+      (ids) => ids.length === open.length,
+    ),
+  ).toEqual(open);
+  // As an operator would try it, with the official Temporal CLI: refused, with the reason, never buffered.
+  // (Asynchronously: the worker answering the update runs in this process.)
+  const refused = await execFileAsync(
+    process.env[TEST_TEMPORAL_CLI]!,
+    [
+      'workflow',
+      'update',
+      'execute',
+      '--address',
+      env.temporal.address,
+      '--namespace',
+      env.temporal.namespace,
+      '--workflow-id',
+      check.workflowId,
+      '--name',
+      'pause',
+    ],
+    { encoding: 'utf8' },
+  ).then(
+    () => 'accepted',
+    (err: { stderr: string; stdout: string }) => err.stderr + err.stdout,
+  );
+  expect(refused).toContain('getStockBatchRequests cannot be paused or resumed');
+  await expect(env.stockflow.resume(1, 'getStockBatchRequests')).rejects.toThrow(WorkflowUpdateFailedError);
+
+  const summary = (await check.result()) as BatchRequestsSummary;
+  expect(summary).toMatchObject({ found: open.length, done: open.length, failed: 0 });
+  expect(await mismatches(env, 1)).toEqual([]);
 });

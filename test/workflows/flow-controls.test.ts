@@ -2,10 +2,10 @@
  * What operators and other services rely on: bad input fails at once naming the field, one run per channel and flow
  * (a second start attaches), the progress query, pause/resume between pages, and cancellation leaving no batch open.
  */
-import { WorkflowFailedError } from '@temporalio/client';
-import type { FlowProgress } from '../../workflows/definitions';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { SendFlowSummary } from '../../workflows/send-flows';
-import { batchCounts, mismatches, startStockTestEnv, type StockTestEnv } from '../support/stock-env';
+import { temporal } from '@temporalio/proto';
+import { batchCounts, FAST_TUNING, mismatches, startStockTestEnv, type StockTestEnv } from '../support/stock-env';
 
 let env: StockTestEnv;
 beforeAll(async () => {
@@ -16,11 +16,11 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function until(probe: () => Promise<FlowProgress>, done: (p: FlowProgress) => boolean): Promise<FlowProgress> {
+async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const value = await probe().catch(() => undefined);
-    if (value && done(value)) return value;
+    if (value !== undefined && done(value)) return value;
     if (Date.now() > deadline) throw new Error(`progress never matched: ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -82,20 +82,19 @@ test('pause holds the run between pages, resume continues, progress counts along
     () => env.stockflow.progress(2, 'updateProductStocks'),
     (p) => p.pages >= 2,
   );
-  await env.stockflow.pause(2, 'updateProductStocks');
-  const paused = await until(
-    () => env.stockflow.progress(2, 'updateProductStocks'),
-    (p) => p.paused,
-  );
+  // The pause is an Update: its answer is the flow's state at the moment it took effect.
+  const paused = await env.stockflow.pause(2, 'updateProductStocks');
+  expect(paused.paused).toBe(true);
+  await expect(env.stockflow.pause(2, 'updateProductStocks')).rejects.toThrow(WorkflowUpdateFailedError);
   await new Promise((r) => setTimeout(r, 1_000));
   const later = await env.stockflow.progress(2, 'updateProductStocks');
-  // At most the page in flight when the signal came finishes; then nothing moves.
+  // At most the page in flight when the pause came finishes; then nothing moves.
   expect(later.pages - paused.pages).toBeLessThanOrEqual(1);
   const held = later.pages;
   await new Promise((r) => setTimeout(r, 500));
   expect((await env.stockflow.progress(2, 'updateProductStocks')).pages).toBe(held);
 
-  await env.stockflow.resume(2, 'updateProductStocks');
+  expect(await env.stockflow.resume(2, 'updateProductStocks')).toMatchObject({ paused: false, pages: held });
   const summary = (await handle.result()) as SendFlowSummary;
   expect(summary.pages).toBeGreaterThan(held);
   expect(await mismatches(env, 2)).toEqual([]);
@@ -108,32 +107,56 @@ test('pause holds the run between pages, resume continues, progress counts along
   await env.control('PUT', 'faults/omnitron', { latencyMs: 0 });
 });
 
-test('cancelling a run fails its open batch with a report and leaves nothing in initialized or commit', async () => {
-  await env.control('POST', 'stocks', { random: { count: 250, seed: 19 } });
-  await env.control('PUT', 'faults/omnitron', { latencyMs: 30 });
-  const handle = await env.stockflow.start('updateProductStocks', { channelId: 2 });
+/** The activity types a run has started and not finished (what a cancellation can land in the middle of). */
+async function runningActivities(workflowId: string): Promise<string[]> {
+  const desc = await env.temporal.client.workflow.getHandle(workflowId).describe();
+  return (desc.raw.pendingActivities ?? [])
+    .filter((a) => a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED)
+    .map((a) => a.activityType?.name ?? '');
+}
+
+test('cancelling mid-send: the page the channel accepted is awaited to the end, none is failed behind its back', async () => {
+  const earlier = new Set(env.sandbox.state.catalog.batches.all.keys());
+  const acceptedBefore = env.sandbox.state.marketplace.stats().batchesAccepted;
+  // Every marketplace call takes 3 s: a cancellation lands while a page is on its way to the channel.
+  await env.control('PUT', 'faults/marketplace', { latencyMs: 3_000 });
+  try {
+    const handle = await env.stockflow.start('insertProductStocks', { channelId: 1, tuning: FAST_TUNING });
+    await until(
+      () => runningActivities(handle.workflowId),
+      (running) => running.includes('sendBatch'),
+    );
+    await new Promise((r) => setTimeout(r, 500)); // the activity's Omnitron reads are done: the body is on the wire
+    expect(await runningActivities(handle.workflowId)).toContain('sendBatch'); // the case under test: a page in flight
+    await env.stockflow.cancel(1, 'insertProductStocks');
+    await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+  } finally {
+    await env.control('PUT', 'faults/marketplace', { latencyMs: 0 });
+  }
+  const mine = () =>
+    [...env.sandbox.state.catalog.batches.all.values()].filter((b) => b.channel === 1 && !earlier.has(b.pk));
+  // Batches the channel has are awaited by their (abandoned) children to the end.
   await until(
-    () => env.stockflow.progress(2, 'updateProductStocks'),
-    (p) => p.pages >= 2,
+    async () => mine().filter((b) => b.status === 'sent_to_remote' || b.status === 'ongoing').length,
+    (open) => open === 0,
   );
-  await env.stockflow.cancel(2, 'updateProductStocks');
-  await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
-  await env.control('PUT', 'faults/omnitron', { latencyMs: 0 });
-  const counts = await batchCounts(env, 2);
-  expect(counts).toMatchObject({ initialized: 0, commit: 0 });
-  // The page in flight, if any, was failed, and says why.
-  const cancelled = env.sandbox.state.catalog.reports.all.filter((r) =>
-    r.error_desc.includes('cancelled by an operator'),
-  );
-  expect(cancelled.map((r) => r.action_object_id).sort()).toEqual(
-    [...env.sandbox.state.catalog.batches.all.values()]
-      .filter((b) => b.channel === 2 && b.status === 'fail')
-      .map((b) => b.pk)
-      .sort(),
-  );
+  expect(await batchCounts(env, 1)).toMatchObject({ initialized: 0, commit: 0 });
+  const done = mine().filter((b) => b.status === 'done');
+  const failed = mine().filter((b) => b.status === 'fail');
+  expect(done.length).toBeGreaterThan(0); // the page in flight reached the channel
+  // Every batch the channel accepted ended `done`: none was marked `fail` while (or after) the channel took it.
+  expect(env.sandbox.state.marketplace.stats().batchesAccepted - acceptedBefore).toBe(done.length);
+  // A page cancelled before it was sent is failed, and says why.
+  for (const batch of failed) {
+    expect(
+      env.sandbox.state.catalog.reports.all
+        .filter((r) => r.action_object_id === batch.pk)
+        .some((r) => r.error_desc.includes('cancelled by an operator')),
+    ).toBe(true);
+  }
   // Whatever the cancelled run did not send is still pending: the next run sends it.
-  await (await env.stockflow.start('updateProductStocks', { channelId: 2 })).result();
-  expect(await mismatches(env, 2)).toEqual([]);
+  await (await env.stockflow.start('insertProductStocks', { channelId: 1, tuning: FAST_TUNING })).result();
+  expect(await mismatches(env, 1)).toEqual([]);
 });
 
 test('a batch a lost reply left initialized is failed, with a report, when the channel next plans a flow', async () => {

@@ -4,12 +4,12 @@
  * real flow against the sandbox, pause/unpause reach the schedule, and the CLI drives the same API.
  */
 import type { FlowRunRef } from '../../activities/flow-starter';
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import {
   STOCK_FLOWS,
   flowWorkflowId,
-  pauseSignal,
-  resumeSignal,
+  pauseUpdate,
+  resumeUpdate,
   type StockFlowName,
 } from '../../workflows/definitions';
 import type { SendFlowSummary } from '../../workflows/send-flows';
@@ -194,19 +194,21 @@ describe('on the dev server', () => {
   });
 
   test('a scheduled run attaches to a manual run of the same channel and flow: one run, never two', async () => {
-    // A manual run held before its first page (signal-with-start: the pause is there before any page is sent).
-    const manual = await client.workflow.signalWithStart('updateProductStocks', {
+    // A manual run held before its first page (update-with-start: the pause is there before any page is sent).
+    const startManual = new WithStartWorkflowOperation('updateProductStocks', {
       workflowId: flowWorkflowId(2, 'updateProductStocks'),
       taskQueue: env.taskQueue,
       args: [{ channelId: 2, tuning: FAST_TUNING }],
-      signal: pauseSignal,
-      signalArgs: [],
+      workflowIdConflictPolicy: 'FAIL',
     });
+    const held = await client.workflow.executeUpdateWithStart(pauseUpdate, { startWorkflowOperation: startManual });
+    expect(held).toMatchObject({ paused: true, pages: 0 });
+    const manual = await startManual.workflowHandle();
     await triggerStockSchedule(client, 2, 'updateProductStocks');
     const run = await triggeredRun('updateProductStocks', 2);
-    expect(run).toEqual({ workflowId: manual.workflowId, runId: manual.signaledRunId });
+    expect(run).toEqual({ workflowId: manual.workflowId, runId: (await manual.describe()).runId });
     expect((await manual.describe()).status.name).toBe('RUNNING');
-    await manual.signal(resumeSignal);
+    expect(await manual.executeUpdate(resumeUpdate)).toMatchObject({ paused: false });
     await manual.result();
   });
 
