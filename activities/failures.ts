@@ -18,6 +18,9 @@ export function toActivityFailure(err: unknown): unknown {
   });
 }
 
+/** The next attempt's delay after an attempt that made progress (see activityStep). */
+export const RETRY_AFTER_PROGRESS = '1 second';
+
 /** How often a working activity heartbeats (its heartbeat timeout is 20 s: see workflows/activity-proxies.ts). */
 const HEARTBEAT_EVERY_MS = 5_000;
 
@@ -28,13 +31,21 @@ const HEARTBEAT_EVERY_MS = 5_000;
  * `checkpoint(details)` records what a step has done that must never be done twice (a page the channel accepted): the
  * details ride on every later heartbeat, the SDK flushes them before reporting a failure, and the next attempt finds
  * them in `checkpointed` (the previous attempt's last details; undefined on a first attempt).
+ *
+ * An attempt that got further than the one before (it checkpointed, or called `progress()` after a write the next
+ * attempt will find done) and then failed on a retryable error is retried after {@link RETRY_AFTER_PROGRESS}, not
+ * after the grown backoff: under a flaky API (a few % of calls failing) a step of many calls then advances call by
+ * call instead of waiting minutes between attempts. An attempt without progress backs off as the policy says.
  */
 export async function activityStep<T>(
   body: (step: {
     checkpointed: unknown;
-    checkpoint(details: unknown): void;
+    /** `progress: false` for bookkeeping that is not progress (a count of failed tries). */
+    checkpoint(details: unknown, options?: { progress: boolean }): void;
     /** Runs `fn` to its end even if the activity is cancelled meanwhile (see below). */
     uninterrupted<R>(fn: () => Promise<R>): Promise<R>;
+    /** This attempt did something a retry will not redo (a write it will find). */
+    progress(): void;
   }) => Promise<T>,
 ): Promise<T> {
   const context = Context.current();
@@ -42,8 +53,11 @@ export async function activityStep<T>(
   // No heartbeat at the start: the SDK sends the first heartbeat at once and throttles the next ones, so the first
   // should be a step's checkpoint (if it has one), not an empty beat that delays it.
   const heartbeat = setInterval(() => context.heartbeat(details), HEARTBEAT_EVERY_MS);
-  const checkpoint = (next: unknown) => {
+  let progressed = false;
+  const progress = () => void (progressed = true);
+  const checkpoint = (next: unknown, options?: { progress: boolean }) => {
     details = next;
+    if (options?.progress !== false) progress();
     context.heartbeat(next);
   };
   const uninterrupted = <R>(fn: () => Promise<R>) => abortableRequests(undefined, fn);
@@ -51,11 +65,21 @@ export async function activityStep<T>(
     // Cancellation (the workflow waits for it: WAIT_CANCELLATION_COMPLETED) aborts the HTTP call in progress, except
     // inside `uninterrupted` steps; the activity then reports itself cancelled.
     return await abortableRequests(context.cancellationSignal, () =>
-      body({ checkpointed: context.info.heartbeatDetails, checkpoint, uninterrupted }),
+      body({ checkpointed: context.info.heartbeatDetails, checkpoint, uninterrupted, progress }),
     );
   } catch (err) {
     if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? err;
-    throw toActivityFailure(err);
+    const failure = toActivityFailure(err);
+    if (progressed && failure instanceof ApplicationFailure && !failure.nonRetryable && !failure.nextRetryDelay) {
+      throw ApplicationFailure.create({
+        type: failure.type ?? undefined,
+        message: failure.message,
+        nonRetryable: false,
+        nextRetryDelay: RETRY_AFTER_PROGRESS,
+        cause: failure.cause,
+      });
+    }
+    throw failure;
   } finally {
     clearInterval(heartbeat);
   }

@@ -41,6 +41,8 @@ const OMNITRON_CONCURRENCY = 8;
 interface ChunkCheckpoint {
   readFailures: number;
   held?: [string, number | null][] | null;
+  /** Repair: the product stock (pk) of each drifted product found so far (null: none in the list). */
+  stockPks?: [number, number | null][];
 }
 
 /** One SKU of a chunk: what the stock API says, and what stockflow knows of it on the channel. */
@@ -158,23 +160,25 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
     adapter: ChannelAdapter,
     input: ReconcileChunkInput,
     skus: readonly ChunkSku[],
-    previous: ChunkCheckpoint | undefined,
-    checkpoint: (details: ChunkCheckpoint) => void,
+    state: ChunkCheckpoint,
+    save: (options?: { progress: boolean }) => void,
   ): Promise<Map<string, number | null> | undefined> {
-    if (previous?.held === null) return undefined;
-    if (previous?.held) return new Map(previous.held);
-    const failures = previous?.readFailures ?? 0;
+    if (state.held === null) return undefined;
+    if (state.held) return new Map(state.held);
     try {
       const held = await readChannel(adapter, input.target, skus);
-      checkpoint({ readFailures: failures, held: [...held] });
+      state.held = [...held];
+      save();
       return held;
     } catch (err) {
       if (err instanceof RateLimitedError) throw err;
-      if (failures + 1 >= (input.readAttempts ?? 5)) {
-        checkpoint({ readFailures: failures + 1, held: null });
+      state.readFailures++;
+      if (state.readFailures >= (input.readAttempts ?? 5)) {
+        state.held = null;
+        save();
         return undefined;
       }
-      checkpoint({ readFailures: failures + 1 });
+      save({ progress: false }); // a failed read is counted, not progress: the retry backs off
       throw err;
     }
   }
@@ -210,7 +214,10 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
       }),
 
     reconcileChunk: (input) =>
-      activityStep(async ({ checkpointed, checkpoint }): Promise<ReconcileChunkResult> => {
+      activityStep(async ({ checkpointed, checkpoint, progress }): Promise<ReconcileChunkResult> => {
+        // What earlier attempts of this chunk did (the channel's answer, stocks found for repair) is reused.
+        const state: ChunkCheckpoint = { readFailures: 0, ...(checkpointed as ChunkCheckpoint | undefined) };
+        const save = (options?: { progress: boolean }) => checkpoint({ ...state }, options);
         const { adapter, settings } = await channelOf(input.channelId);
         const readSize = settings.limits.readItemsPerRequest;
         const size = Math.min(input.span.limit ?? readSize, readSize);
@@ -219,9 +226,7 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
           return { counts: NO_COUNTS, end, pagesEnded, layout: { pageSize, readSize }, repairs: [] };
         const skus = await identify(settings, entries);
         const counts: ReconcileCounts = { ...NO_COUNTS, compared: skus.length };
-        const held = input.readChannel
-          ? await readOnce(adapter, input, skus, checkpointed as ChunkCheckpoint | undefined, checkpoint)
-          : undefined;
+        const held = input.readChannel ? await readOnce(adapter, input, skus, state, save) : undefined;
         const findings: { sku: ChunkSku; expected: number; held: number | null }[] = [];
         for (const sku of skus) {
           if (sku.remoteId === undefined) counts.notListed++;
@@ -253,8 +258,8 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
           findings
             .filter((f) => !written.has(prefix + f.sku.sku))
             .map((f) =>
-              limit(() =>
-                writeErrorReport(
+              limit(async () => {
+                await writeErrorReport(
                   omnitron,
                   input.channelId,
                   { action: 'product', objectId: f.sku.product?.pk ?? 0 },
@@ -277,21 +282,32 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
                     }),
                     is_ok: false,
                   },
-                ),
-              ),
+                );
+                progress(); // a retry lists the reports written and writes only the others
+              }),
             ),
         );
         const repairs: RepairCandidate[] = [];
         if (input.repair) {
           const drifted = findings.filter((f) => f.held !== null && f.sku.product);
+          // One Omnitron call per drifted product (its stock in the list): each found one is checkpointed, so a retry
+          // after a failed call goes on from there.
+          const found = new Map(state.stockPks ?? []);
           await Promise.all(
             drifted.map((f) =>
               limit(async () => {
-                const stock = await omnitron.productStockOf(input.channelId, f.sku.product?.pk ?? 0, {
-                  id: input.target.stockListId,
-                  main: input.target.main,
-                });
-                if (stock) repairs.push({ stockPk: stock.pk, stock: f.sku.stock });
+                const productPk = f.sku.product?.pk ?? 0;
+                if (!found.has(productPk)) {
+                  const stock = await omnitron.productStockOf(input.channelId, productPk, {
+                    id: input.target.stockListId,
+                    main: input.target.main,
+                  });
+                  found.set(productPk, stock?.pk ?? null);
+                  state.stockPks = [...found];
+                  save();
+                }
+                const stockPk = found.get(productPk);
+                if (stockPk !== null && stockPk !== undefined) repairs.push({ stockPk, stock: f.sku.stock });
               }),
             ),
           );

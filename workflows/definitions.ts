@@ -46,6 +46,15 @@ export function channelTaskQueue(taskQueue: string, channelId: number): string {
   return `${taskQueue}/channel-${channelId}`;
 }
 
+/** A run of a flow: the id is fixed per channel and flow, the run id is the chain's first. */
+export interface FlowRunRef {
+  workflowId: string;
+  runId: string;
+}
+
+/** Which flow run a scheduled action started or attached to (null until it has). */
+export const scheduledRunQuery = defineQuery<FlowRunRef | null>('run');
+
 /** One run per channel and flow: starting a flow that runs attaches to it (see src/client.ts). */
 export function flowWorkflowId(channelId: number, flow: StockFlowName): string {
   return `stock/${channelId}/${flow}`;

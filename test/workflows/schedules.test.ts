@@ -3,13 +3,14 @@
  * file's own with a seeded sandbox and a worker: ensure is idempotent and applies changes in place, a trigger runs the
  * real flow against the sandbox, pause/unpause reach the schedule, and the CLI drives the same API.
  */
-import type { FlowRunRef } from '../../activities/flow-starter';
+import type { ScheduledFlowResult } from '../../workflows/scheduled-flow';
 import { WithStartWorkflowOperation, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import {
   STOCK_FLOWS,
   flowWorkflowId,
   pauseUpdate,
   resumeUpdate,
+  scheduledRunQuery,
   type StockFlowName,
 } from '../../workflows/definitions';
 import type { SendFlowSummary } from '../../workflows/send-flows';
@@ -169,7 +170,9 @@ describe('on the dev server', () => {
     );
     const trigger = recent[recent.length - 1]!.action.workflow;
     expect(trigger.workflowId).toMatch(new RegExp(`^stock/${channelId}/${flow}/scheduled-`));
-    return (await client.workflow.getHandle(trigger.workflowId, trigger.firstExecutionRunId).result()) as FlowRunRef;
+    return (await client.workflow
+      .getHandle(trigger.workflowId, trigger.firstExecutionRunId)
+      .result()) as ScheduledFlowResult;
   }
 
   test('trigger runs the real flow under its fixed id: insertProductStocks on channel 2 delivers the stocks', async () => {
@@ -193,8 +196,8 @@ describe('on the dev server', () => {
     expect(runs.map((r) => r.runId)).toEqual([run.runId]);
   });
 
-  test('a scheduled run attaches to a manual run of the same channel and flow: one run, never two', async () => {
-    // A manual run held before its first page (update-with-start: the pause is there before any page is sent).
+  test('the scheduled action lasts as long as its flow: it attaches to a manual run, a tick meanwhile is skipped', async () => {
+    // A long manual run: held before its first page (update-with-start: the pause is there before any page is sent).
     const startManual = new WithStartWorkflowOperation('updateProductStocks', {
       workflowId: flowWorkflowId(2, 'updateProductStocks'),
       taskQueue: env.taskQueue,
@@ -204,12 +207,48 @@ describe('on the dev server', () => {
     const held = await client.workflow.executeUpdateWithStart(pauseUpdate, { startWorkflowOperation: startManual });
     expect(held).toMatchObject({ paused: true, pages: 0 });
     const manual = await startManual.workflowHandle();
+    const manualRun = { workflowId: manual.workflowId, runId: (await manual.describe()).runId };
+    const schedule = client.schedule.getHandle(stockScheduleId(2, 'updateProductStocks'));
+    const skippedBefore = (await schedule.describe()).info.numActionsSkippedOverlap;
+
     await triggerStockSchedule(client, 2, 'updateProductStocks');
-    const run = await triggeredRun('updateProductStocks', 2);
-    expect(run).toEqual({ workflowId: manual.workflowId, runId: (await manual.describe()).runId });
-    expect((await manual.describe()).status.name).toBe('RUNNING');
+    const running = await eventually(
+      async () => (await schedule.describe()).info.runningActions,
+      (actions) => actions.length > 0,
+    );
+    expect(running).toHaveLength(1);
+    const trigger = client.workflow.getHandle(
+      running[0]!.workflow.workflowId,
+      running[0]!.workflow.firstExecutionRunId,
+    );
+    // One run, never two: the scheduled action follows the manual run.
+    expect(
+      await eventually(
+        () => trigger.query(scheduledRunQuery),
+        (run) => run !== null,
+      ),
+    ).toEqual(manualRun);
+
+    // A tick in the middle: the overlap policy applies, because the action is still running.
+    await triggerStockSchedule(client, 2, 'updateProductStocks');
+    expect(
+      await eventually(
+        async () => (await schedule.describe()).info.numActionsSkippedOverlap,
+        (n) => n > skippedBefore,
+      ),
+    ).toBe(skippedBefore + 1);
+    const info = await describeStockSchedule(client, 2, 'updateProductStocks');
+    expect(info.runningWorkflowIds).toEqual([trigger.workflowId]); // what `stockflow schedule list` shows as running
+
     expect(await manual.executeUpdate(resumeUpdate)).toMatchObject({ paused: false });
     await manual.result();
+    expect(await trigger.result()).toEqual({ ...manualRun, status: 'COMPLETED' });
+    expect(
+      await eventually(
+        async () => (await schedule.describe()).info.runningActions,
+        (actions) => actions.length === 0,
+      ),
+    ).toEqual([]);
   });
 
   test('pause and unpause are reflected in describe, with their notes', async () => {
