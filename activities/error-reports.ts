@@ -9,10 +9,10 @@
  * channel id as a string), `obj_modified_date` (the stock's version for a stock, the time of writing otherwise),
  * `error_code`, `error_desc`, raw request and response, `is_ok`.
  */
-import pLimit from 'p-limit';
 import type { ChannelExchange } from '../src/channels/port';
 import type { OmnitronClient } from '../src/omnitron/client';
 import type { BatchRequest, ErrorReportInput, FailedReasonType } from '../src/omnitron/schemas';
+import { eachUntilFailure } from './failures';
 
 export type ChannelCommand = 'SendUpdatedStocks' | 'SendInsertedStocks' | 'CheckStocks';
 
@@ -55,23 +55,18 @@ export class BatchReporter {
 
   /** One report per failed object (always: a failure is never silent). */
   async objectFailures(failures: readonly ObjectFailure[]): Promise<void> {
-    const limit = pLimit(REPORT_CONCURRENCY);
-    await Promise.all(
-      failures.map((failure) =>
-        limit(() =>
-          this.write(
-            'productstock',
-            failure.pk,
-            {
-              error_code: `${this.batch.local_batch_id}-ProductStock-${failure.pk}`,
-              error_desc: failure.message,
-              raw_request: '',
-              raw_response: `${failure.reason}-${failure.message}`,
-              is_ok: false,
-            },
-            this.versions.get(failure.pk),
-          ),
-        ),
+    await eachUntilFailure(REPORT_CONCURRENCY, failures, (failure) =>
+      this.write(
+        'productstock',
+        failure.pk,
+        {
+          error_code: `${this.batch.local_batch_id}-ProductStock-${failure.pk}`,
+          error_desc: failure.message,
+          raw_request: '',
+          raw_response: `${failure.reason}-${failure.message}`,
+          is_ok: false,
+        },
+        this.versions.get(failure.pk),
       ),
     );
   }

@@ -4,6 +4,7 @@
  * page at once (the run goes on with the next one).
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import pLimit from 'p-limit';
 import type { Duration } from '@temporalio/common';
 import { abortableRequests } from '../src/http/client';
 import { RateLimitedError, StockflowError } from '../src/http/errors';
@@ -93,4 +94,33 @@ export function permanent(type: string, message: string): ApplicationFailure {
 /** A condition that passes in moments (another flow's commit of the channel): retried after `delay`. */
 export function retryLater(type: string, message: string, delay: Duration = '2 seconds'): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: false, nextRetryDelay: delay });
+}
+
+/**
+ * Runs `task` for every item, `concurrency` at a time. On the first failure it starts no more, waits for the
+ * ones running, then throws that failure: no write of a failed attempt may race the next attempt's look at what was
+ * written (it would write those again).
+ */
+export async function eachUntilFailure<T>(
+  concurrency: number,
+  items: readonly T[],
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  const limit = pLimit(concurrency);
+  let failed = false;
+  const settled = await Promise.allSettled(
+    items.map((item) =>
+      limit(async () => {
+        if (failed) return;
+        try {
+          await task(item);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      }),
+    ),
+  );
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
 }

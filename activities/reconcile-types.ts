@@ -76,6 +76,35 @@ export interface ReconcileChunkResult {
   pagesEnded: number;
   /** The list's layout, from its first page (chunks after the first are placed by it). */
   layout: ReconcileLayout;
+  /** SKUs the channel holds wrong (drift or missing): what their reports and repairs need, ids and counts only. */
+  findings: ChunkFinding[];
+  /** The channel's safety buffer the expected quantities were computed with (the reports name it). */
+  safetyBuffer: number;
+}
+
+/** A SKU of a chunk the channel holds wrong. */
+export interface ChunkFinding {
+  sku: string;
+  /** Omnitron's product (null: none found; a drift report then names no product and nothing is repaired). */
+  productPk: number | null;
+  remoteId: string;
+  /** null: the channel has no such item (missing). */
+  held: number | null;
+  expected: number;
+  stock: number;
+}
+
+export interface ReportChunkInput {
+  channelId: number;
+  target: ReconcileTarget;
+  span: ReconcileSpan;
+  runKey: string;
+  repair: boolean;
+  findings: ChunkFinding[];
+  safetyBuffer: number;
+}
+
+export interface ReportChunkResult {
   /** With `repair`: the drifted SKUs' stocks (at most one channel read's worth). */
   repairs: RepairCandidate[];
 }
@@ -105,8 +134,13 @@ export interface ConfirmRepairsResult {
 
 export interface ReconcileActivities {
   planReconcile(input: { channelId: number; stockListId?: number }): Promise<ReconcilePlan>;
-  /** One channel read's worth of a list: stock API page(s), identities, the channel's quantities, drift reports. */
+  /** One channel read's worth of a list: stock API page(s), identities, the channel's quantities, compared. */
   reconcileChunk(input: ReconcileChunkInput): Promise<ReconcileChunkResult>;
+  /**
+   * A chunk's findings into Omnitron (Omnitron only, so on the workflow's queue, outside the channel's budget): one
+   * drift report per SKU, exactly once, and with `repair` each drifted product's stock to repair.
+   */
+  reportChunk(input: ReportChunkInput): Promise<ReportChunkResult>;
   /** Commits the repair candidates whose stock is unchanged into an `initialized` batch (then sendBatch sends it). */
   commitRepairs(input: CommitRepairsInput): Promise<CommitRepairsResult>;
   /** Re-reads a sample of repaired stocks at the channel. */

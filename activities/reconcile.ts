@@ -14,7 +14,6 @@
  * starts and the SKU, and a retried chunk first lists the codes of its chunk already written and skips those.
  */
 import { Context } from '@temporalio/activity';
-import pLimit from 'p-limit';
 import type { ChannelAdapter, HeldQuantity } from '../src/channels/port';
 import { ClientRequestError, RateLimitedError } from '../src/http/errors';
 import type { Product } from '../src/omnitron/schemas';
@@ -22,8 +21,9 @@ import type { WhippyStockClient } from '../src/stock-api/client';
 import type { ActiveStock } from '../src/stock-api/schemas';
 import { attributeAt, type ChannelSettings, productRemoteIds, publishedQuantity } from './channel-items';
 import { writeErrorReport } from './error-reports';
-import { activityStep, permanent, retryLater } from './failures';
+import { activityStep, eachUntilFailure, permanent, retryLater } from './failures';
 import type {
+  ChunkFinding,
   ReconcileActivities,
   ReconcileChunkInput,
   ReconcileChunkResult,
@@ -31,6 +31,7 @@ import type {
   ReconcileSpan,
   ReconcileTarget,
   RepairCandidate,
+  ReportChunkResult,
 } from './reconcile-types';
 import { adapterOf, settingsOf, type StockActivityDeps } from './stock';
 
@@ -41,7 +42,10 @@ const OMNITRON_CONCURRENCY = 8;
 interface ChunkCheckpoint {
   readFailures: number;
   held?: [string, number | null][] | null;
-  /** Repair: the product stock (pk) of each drifted product found so far (null: none in the list). */
+}
+
+/** What `reportChunk` checkpoints: the product stock (pk) of each drifted product found so far (null: none). */
+interface ReportCheckpoint {
   stockPks?: [number, number | null][];
 }
 
@@ -214,7 +218,7 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
       }),
 
     reconcileChunk: (input) =>
-      activityStep(async ({ checkpointed, checkpoint, progress }): Promise<ReconcileChunkResult> => {
+      activityStep(async ({ checkpointed, checkpoint }): Promise<ReconcileChunkResult> => {
         // What earlier attempts of this chunk did (the channel's answer, stocks found for repair) is reused.
         const state: ChunkCheckpoint = { readFailures: 0, ...(checkpointed as ChunkCheckpoint | undefined) };
         const save = (options?: { progress: boolean }) => checkpoint({ ...state }, options);
@@ -222,12 +226,14 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
         const readSize = settings.limits.readItemsPerRequest;
         const size = Math.min(input.span.limit ?? readSize, readSize);
         const { entries, pageSize, pagesEnded, end } = await readSpan(input.target, input.span, size);
-        if (entries.length === 0)
-          return { counts: NO_COUNTS, end, pagesEnded, layout: { pageSize, readSize }, repairs: [] };
+        if (entries.length === 0) {
+          const layout = { pageSize, readSize };
+          return { counts: NO_COUNTS, end, pagesEnded, layout, findings: [], safetyBuffer: settings.safetyBuffer };
+        }
         const skus = await identify(settings, entries);
         const counts: ReconcileCounts = { ...NO_COUNTS, compared: skus.length };
         const held = input.readChannel ? await readOnce(adapter, input, skus, state, save) : undefined;
-        const findings: { sku: ChunkSku; expected: number; held: number | null }[] = [];
+        const findings: ChunkFinding[] = [];
         for (const sku of skus) {
           if (sku.remoteId === undefined) counts.notListed++;
           else if (!held) counts.unknown++;
@@ -238,82 +244,89 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
             else {
               if (holds === null) counts.missing++;
               else counts.drift++;
-              findings.push({ sku, expected, held: holds });
+              findings.push({
+                sku: sku.sku,
+                productPk: sku.product?.pk ?? null,
+                remoteId: sku.remoteId,
+                held: holds,
+                expected,
+                stock: sku.stock,
+              });
             }
           }
         }
+        const layout = { pageSize, readSize };
+        return { counts, end, pagesEnded, layout, findings, safetyBuffer: settings.safetyBuffer };
+      }),
+
+    reportChunk: (input) =>
+      activityStep(async ({ checkpointed, checkpoint, progress }): Promise<ReportChunkResult> => {
+        const state: ReportCheckpoint = { ...(checkpointed as ReportCheckpoint | undefined) };
         const prefix = chunkPrefix(input.runKey, input.target, input.span);
         const written = new Set<string>();
-        if (Context.current().info.attempt > 1 && findings.length > 0) {
-          // A retry: the reports an earlier attempt wrote before it died are not written again.
+        if (Context.current().info.attempt > 1) {
+          // A retry: the reports an earlier attempt wrote before it failed or died are not written again.
           for await (const report of omnitron.iterateErrorReports(input.channelId, {
             error_code__startswith: prefix,
           })) {
             written.add(report.error_code);
           }
         }
-        const limit = pLimit(OMNITRON_CONCURRENCY);
         const list = `${input.target.main ? 'main stock list' : 'stock list'} ${input.target.stockListId}`;
-        await Promise.all(
-          findings
-            .filter((f) => !written.has(prefix + f.sku.sku))
-            .map((f) =>
-              limit(async () => {
-                await writeErrorReport(
-                  omnitron,
-                  input.channelId,
-                  { action: 'product', objectId: f.sku.product?.pk ?? 0 },
-                  {
-                    error_code: prefix + f.sku.sku,
-                    error_desc:
-                      f.held === null
-                        ? `stock missing at the channel: SKU ${f.sku.sku} (${list}) is not on the channel ` +
-                          `(remote id ${f.sku.remoteId}); it should hold ${f.expected}`
-                        : `stock drift: SKU ${f.sku.sku} (${list}) — the channel holds ${f.held}, it should hold ` +
-                          `${f.expected} (stock ${f.sku.stock}, safety buffer ${settings.safetyBuffer})`,
-                    raw_request: `reconcile-read-${f.sku.remoteId}-${input.target.warehouseCode ?? ''}`,
-                    raw_response: JSON.stringify({
-                      sku: f.sku.sku,
-                      remote_id: f.sku.remoteId,
-                      stock_list: input.target.stockListId,
-                      held: f.held,
-                      expected: f.expected,
-                      stock: f.sku.stock,
-                    }),
-                    is_ok: false,
-                  },
-                );
-                progress(); // a retry lists the reports written and writes only the others
-              }),
-            ),
+        await eachUntilFailure(
+          OMNITRON_CONCURRENCY,
+          input.findings.filter((f) => !written.has(prefix + f.sku)),
+          async (f) => {
+            await writeErrorReport(
+              omnitron,
+              input.channelId,
+              { action: 'product', objectId: f.productPk ?? 0 },
+              {
+                error_code: prefix + f.sku,
+                error_desc:
+                  f.held === null
+                    ? `stock missing at the channel: SKU ${f.sku} (${list}) is not on the channel ` +
+                      `(remote id ${f.remoteId}); it should hold ${f.expected}`
+                    : `stock drift: SKU ${f.sku} (${list}) — the channel holds ${f.held}, it should hold ` +
+                      `${f.expected} (stock ${f.stock}, safety buffer ${input.safetyBuffer})`,
+                raw_request: `reconcile-read-${f.remoteId}-${input.target.warehouseCode ?? ''}`,
+                raw_response: JSON.stringify({
+                  sku: f.sku,
+                  remote_id: f.remoteId,
+                  stock_list: input.target.stockListId,
+                  held: f.held,
+                  expected: f.expected,
+                  stock: f.stock,
+                }),
+                is_ok: false,
+              },
+            );
+            progress(); // a retry lists the reports written and writes only the others
+          },
         );
         const repairs: RepairCandidate[] = [];
         if (input.repair) {
-          const drifted = findings.filter((f) => f.held !== null && f.sku.product);
+          const drifted = input.findings.filter((f) => f.held !== null && f.productPk !== null);
           // One Omnitron call per drifted product (its stock in the list): each found one is checkpointed, so a retry
           // after a failed call goes on from there.
           const found = new Map(state.stockPks ?? []);
-          await Promise.all(
-            drifted.map((f) =>
-              limit(async () => {
-                const productPk = f.sku.product?.pk ?? 0;
-                if (!found.has(productPk)) {
-                  const stock = await omnitron.productStockOf(input.channelId, productPk, {
-                    id: input.target.stockListId,
-                    main: input.target.main,
-                  });
-                  found.set(productPk, stock?.pk ?? null);
-                  state.stockPks = [...found];
-                  save();
-                }
-                const stockPk = found.get(productPk);
-                if (stockPk !== null && stockPk !== undefined) repairs.push({ stockPk, stock: f.sku.stock });
-              }),
-            ),
-          );
+          await eachUntilFailure(OMNITRON_CONCURRENCY, drifted, async (f) => {
+            const productPk = f.productPk ?? 0;
+            if (!found.has(productPk)) {
+              const stock = await omnitron.productStockOf(input.channelId, productPk, {
+                id: input.target.stockListId,
+                main: input.target.main,
+              });
+              found.set(productPk, stock?.pk ?? null);
+              state.stockPks = [...found];
+              checkpoint({ ...state });
+            }
+            const stockPk = found.get(productPk);
+            if (stockPk !== null && stockPk !== undefined) repairs.push({ stockPk, stock: f.stock });
+          });
           repairs.sort((a, b) => a.stockPk - b.stockPk);
         }
-        return { counts, end, pagesEnded, layout: { pageSize, readSize }, repairs };
+        return { repairs };
       }),
 
     commitRepairs: (input) =>

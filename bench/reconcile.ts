@@ -127,7 +127,8 @@ function check(what: string, counts: ReconcileCounts, drifted: number): void {
 }
 
 /**
- * planReconcile, then every list's chunks through reconcileChunk in this process, without Temporal: placed as the
+ * planReconcile, then every list's chunks through reconcileChunk (and reportChunk for what is wrong) in this process,
+ * without Temporal: placed as the
  * workflow places them, `window` read side by side and counted in list order.
  */
 async function runLoop(stack: Stack, channelId: number, window: number): Promise<RunMeasurement> {
@@ -155,7 +156,17 @@ async function runLoop(stack: Stack, channelId: number, window: number): Promise
           repair: false,
           readChannel: true,
         };
-        reading.push(run(() => act.reconcileChunk(input)));
+        // As the workflow does: compare on the channel's side, then report what is wrong (Omnitron only).
+        reading.push(
+          run(async () => {
+            const chunk = await act.reconcileChunk(input);
+            if (chunk.findings.length > 0) {
+              const { findings, safetyBuffer } = chunk;
+              await act.reportChunk({ ...input, findings, safetyBuffer });
+            }
+            return chunk;
+          }),
+        );
       }
       const chunk = await reading.shift();
       if (!chunk) break;

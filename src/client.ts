@@ -15,10 +15,11 @@ import {
   flowWorkflowId,
   pauseReconcileUpdate,
   pauseUpdate,
-  progressQuery,
+  anyProgressQuery,
   reconcileProgressQuery,
   resumeReconcileUpdate,
   resumeUpdate,
+  type BatchRequestsProgress,
   type FlowProgress,
   type ReconcileProgress,
   type SendFlowName,
@@ -33,7 +34,11 @@ export type FlowInput<F extends StockFlowName> = F extends SendFlowName
     : BatchRequestsInput;
 
 /** What a flow's `progress` query and its pause/resume answers hold. */
-export type ProgressOf<F extends StockFlowName> = F extends 'reconcileChannelStock' ? ReconcileProgress : FlowProgress;
+export type ProgressOf<F extends StockFlowName> = F extends 'reconcileChannelStock'
+  ? ReconcileProgress
+  : F extends 'getStockBatchRequests'
+    ? BatchRequestsProgress
+    : FlowProgress;
 
 export class StockflowClient {
   constructor(
@@ -64,8 +69,9 @@ export class StockflowClient {
     return this.client.workflow.getHandle(flowWorkflowId(channelId, flow));
   }
 
-  progress(channelId: number, flow: StockFlowName): Promise<FlowProgress> {
-    return this.handle(channelId, flow).query(progressQuery);
+  /** A running flow's counts so far (each flow answers with its own kind, told apart by `flow`). */
+  progress<F extends StockFlowName>(channelId: number, flow: F): Promise<ProgressOf<F>> {
+    return this.handle(channelId, flow).query(anyProgressQuery) as Promise<ProgressOf<F>>;
   }
 
   /** A running reconcile's counts so far. */

@@ -99,7 +99,8 @@ export function reconcileActivities(
   };
   const onMain = proxyActivities<ReconcileActivities>(options);
   const onChannel = proxyActivities<ReconcileActivities>(readOptions);
-  const where = (i: ReconcileChunkInput) => `stock list ${i.target.stockListId} from page ${i.span.page}`;
+  const where = (i: Pick<ReconcileChunkInput, 'target' | 'span'>) =>
+    `stock list ${i.target.stockListId} from page ${i.span.page}`;
   return {
     planReconcile: (i) =>
       onMain.planReconcile.executeWithOptions(
@@ -111,6 +112,11 @@ export function reconcileActivities(
     reconcileChunkUnread: (i) =>
       onMain.reconcileChunk.executeWithOptions(
         { ...options, summary: `count ${where(i)} unknown (the channel read failed)` },
+        [i],
+      ),
+    reportChunk: (i) =>
+      onMain.reportChunk.executeWithOptions(
+        { ...options, summary: `report ${i.findings.length} SKUs held wrong in ${where(i)}` },
         [i],
       ),
     commitRepairs: (i) =>

@@ -1,7 +1,14 @@
 import { condition, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { stockActivities } from './activity-proxies';
 import { startAwaitingBatch } from './channel-batch';
-import { StockChannelId, StockFlow, pauseUpdate, progressQuery, resumeUpdate, type FlowProgress } from './definitions';
+import {
+  StockChannelId,
+  StockFlow,
+  batchRequestsProgressQuery,
+  pauseUpdate,
+  resumeUpdate,
+  type BatchRequestsProgress,
+} from './definitions';
 import { batchRequestsInputSchema, parseInput, type BatchRequestsInput } from './inputs';
 import { refusePauseResume } from './steering';
 
@@ -44,28 +51,24 @@ export async function getStockBatchRequests(rawInput: BatchRequestsInput): Promi
     alreadyAwaited: 0,
   };
   let inFlight = 0;
-  const progress = (): FlowProgress => ({
+  let listed = false;
+  const progress = (): BatchRequestsProgress => ({
     flow: 'getStockBatchRequests',
     channelId,
-    phase: inFlight > 0 ? 'awaiting-batches' : 'sending',
-    stockListId: null,
-    targetsDone: summary.done + summary.failed + summary.alreadyAwaited,
-    targetsTotal: summary.found,
-    pages: 0,
-    pagesFailed: 0,
-    stocksTaken: 0,
-    stocksRemaining: null,
+    phase: !listed
+      ? 'listing'
+      : inFlight > 0 || summary.done + summary.failed + summary.alreadyAwaited < summary.found
+        ? 'awaiting-batches'
+        : 'done',
+    found: summary.found,
+    inFlight,
+    done: summary.done,
+    failed: summary.failed,
+    alreadyAwaited: summary.alreadyAwaited,
     stocksSent: summary.stocksSent,
     stocksFailed: summary.stocksFailed,
-    malformedRecords: 0,
-    batchesInFlight: inFlight,
-    batchesDone: summary.done,
-    batchesFailed: summary.failed,
-    batchesHandedOver: summary.alreadyAwaited,
-    runs: 1,
-    paused: false,
   });
-  setHandler(progressQuery, progress);
+  setHandler(batchRequestsProgressQuery, progress);
   refusePauseResume(
     { pause: pauseUpdate, resume: resumeUpdate },
     'getStockBatchRequests cannot be paused or resumed: it takes no pages, it only awaits batches already sent',
@@ -73,6 +76,7 @@ export async function getStockBatchRequests(rawInput: BatchRequestsInput): Promi
 
   const open = await act.listOpenBatches({ channelId, limit: BATCHES_PER_RUN });
   summary.found = open.length;
+  listed = true;
   log.info('open batches found', { found: open.length });
   for (const batch of open) {
     await condition(() => inFlight < tuning.window);

@@ -65,9 +65,9 @@ export function batchWorkflowId(channelId: number, batchPk: number): string {
   return `stock/${channelId}/batch/${batchPk}`;
 }
 
-/** What a running flow reports to operators (`progress` query, Web UI details). Counts only, never records. */
+/** What a running send flow reports to operators (`progress` query, Web UI details). Counts only, never records. */
 export interface FlowProgress {
-  flow: Exclude<StockFlowName, 'reconcileChannelStock'>;
+  flow: SendFlowName;
   channelId: number;
   phase: 'planning' | 'sending' | 'awaiting-batches' | 'done';
   /** The stock list being worked on (`null` = the catalogue's main list). */
@@ -127,7 +127,29 @@ export interface ReconcileProgress {
   paused: boolean;
 }
 
+/** What a running getStockBatchRequests reports: the open batches it found and how many are settled. */
+export interface BatchRequestsProgress {
+  flow: 'getStockBatchRequests';
+  channelId: number;
+  phase: 'listing' | 'awaiting-batches' | 'done';
+  /** Open batches (`sent_to_remote`/`ongoing`) found. */
+  found: number;
+  /** Of them: awaited now, finished (done/failed), and left to the run already awaiting them. */
+  inFlight: number;
+  done: number;
+  failed: number;
+  alreadyAwaited: number;
+  stocksSent: number;
+  stocksFailed: number;
+}
+
+/** Every flow's `progress` answer, told apart by `flow`. */
+export type AnyFlowProgress = FlowProgress | BatchRequestsProgress | ReconcileProgress;
+
 export const progressQuery = defineQuery<FlowProgress>('progress');
+export const batchRequestsProgressQuery = defineQuery<BatchRequestsProgress>('progress');
+/** The `progress` query of whichever flow runs (CLI, clients that do not know the flow statically). */
+export const anyProgressQuery = defineQuery<AnyFlowProgress>('progress');
 export const reconcileProgressQuery = defineQuery<ReconcileProgress>('progress');
 /**
  * Pause between pages (a page in flight finishes first) and resume: Updates, so the operator gets an answer — the

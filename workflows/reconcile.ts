@@ -33,6 +33,17 @@ import { parseInput, reconcileInputSchema, type ReconcileInput } from './inputs'
 import { spanAt } from './reconcile-spans';
 import { handlePauseResume } from './steering';
 
+/** A chunk compared and reported: its counts, and with `repair` the stocks to repair. */
+type ComparedChunk = Omit<ReconcileChunkResult, 'findings' | 'safetyBuffer'> & { repairs: RepairCandidate[] };
+
+const compared = (chunk: ReconcileChunkResult, repairs: RepairCandidate[]): ComparedChunk => ({
+  counts: chunk.counts,
+  end: chunk.end,
+  pagesEnded: chunk.pagesEnded,
+  layout: chunk.layout,
+  repairs,
+});
+
 /** What one chain of runs carries over continue-as-new: the plan, where it stands, the counts. */
 export interface ReconcileCarry {
   plan: ReconcilePlan;
@@ -237,8 +248,8 @@ export async function reconcileChannelStock(
     let next = carried?.chunkIndex ?? 0;
     let ended = false;
     /** Chunks being read, in list order; taken in that order, so counting and repair stay deterministic. */
-    const reading: Promise<ReconcileChunkResult>[] = [];
-    const readChunk = async (span: ReconcileSpan): Promise<ReconcileChunkResult> => {
+    const reading: Promise<ComparedChunk>[] = [];
+    const readChunk = async (span: ReconcileSpan): Promise<ComparedChunk> => {
       const chunkInput = {
         channelId,
         target,
@@ -249,12 +260,25 @@ export async function reconcileChannelStock(
         readAttempts: tuning.readAttempts,
       };
       try {
-        return await act.reconcileChunk(chunkInput);
+        const chunk = await act.reconcileChunk(chunkInput);
+        const { findings, safetyBuffer } = chunk;
+        if (findings.length === 0) return compared(chunk, []);
+        // Reporting is Omnitron's work: on the workflow's queue, its retries cost the channel nothing.
+        const { repairs } = await act.reportChunk({
+          channelId,
+          target,
+          span,
+          runKey,
+          repair: input.repair,
+          findings,
+          safetyBuffer,
+        });
+        return compared(chunk, repairs);
       } catch (err) {
         if (isCancellation(err)) throw err;
         // The chunk failed for good (Omnitron unreachable through every retry): its SKUs are unknown, never a match.
-        log.warn('channel read failed; chunk counted unknown', { stockListId: target.stockListId, span });
-        return act.reconcileChunkUnread({ ...chunkInput, readChannel: false });
+        log.warn('chunk failed; counted unknown', { stockListId: target.stockListId, span });
+        return compared(await act.reconcileChunkUnread({ ...chunkInput, readChannel: false }), []);
       }
     };
     for (;;) {

@@ -58,3 +58,13 @@ export async function describeOrUndefined(handle: WorkflowHandle): Promise<Workf
     throw err;
   }
 }
+
+/**
+ * A failure's messages from the outside in. Temporal wraps an activity's error in "Activity task failed" (and a
+ * child's in "Child Workflow execution failed"): the last message is the one that says what went wrong.
+ */
+export function failureChain(err: unknown): string[] {
+  const chain: string[] = [];
+  for (let e: unknown = err; e instanceof Error; e = e.cause) chain.push(e.message);
+  return chain.length > 0 ? chain : [String(err)];
+}

@@ -3,39 +3,14 @@
  * progress view) and `status`. They go through StockflowClient, the same API other services use, so the CLI never
  * starts a flow differently. Exit codes: src/cli/flow-command.ts; pause/resume/cancel: src/cli/steer.ts.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { Option, type Command } from 'commander';
-import type { WorkflowHandle } from '@temporalio/client';
 import { StockflowClient } from '../client';
-import {
-  SEND_FLOWS,
-  isSendFlow,
-  progressQuery,
-  type FlowProgress,
-  type StockFlowName,
-} from '../../workflows/definitions';
+import { SEND_FLOWS, isSendFlow, type AnyFlowProgress, type StockFlowName } from '../../workflows/definitions';
 import { withTemporal } from './connect';
 import { describeOrUndefined, EXIT, flowCommand, runAction, type ExitCode } from './flow-command';
-import { createProgressView, SEND_FLOW_RENDERING } from './progress-view';
+import { followProgress } from './follow';
+import { createFlowProgressView } from './progress-view';
 import { exitCodeOf, printReport, reportOf } from './run-report';
-
-/** How often `sync --wait` asks the run for its progress. */
-const POLL_MS = 500;
-
-/** Polls `progress` until the run's result settles; never throws (a failed run is part of the outcome). */
-async function follow(handle: WorkflowHandle, onProgress: (p: FlowProgress) => void): Promise<void> {
-  let settled = false;
-  const closed = handle.result().then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  while (!settled) {
-    // A query can hang while no worker answers (or fail during continue-as-new): never wait on it past the close.
-    const progress = await Promise.race([handle.query(progressQuery).catch(() => undefined), closed]);
-    if (typeof progress === 'object' && !settled) onProgress(progress);
-    await Promise.race([delay(POLL_MS, undefined, { ref: false }), closed]);
-  }
-}
 
 interface SyncOptions {
   channel: number;
@@ -91,9 +66,9 @@ async function syncAction(flow: StockFlowName, opts: SyncOptions, command: Comma
     }
 
     if (!opts.json && attached) console.log(`Attached to the run already going: ${handle.workflowId}, run ${runId}`);
-    const view = opts.json ? undefined : createProgressView(SEND_FLOW_RENDERING);
+    const view = opts.json ? undefined : createFlowProgressView(isSendFlow(flow));
     try {
-      await follow(handle, (p) => view?.update(p));
+      await followProgress<AnyFlowProgress>(handle, (p) => view?.update(p));
     } finally {
       view?.stop();
     }

@@ -4,7 +4,12 @@
  */
 import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
-import type { FlowProgress, ReconcileProgress } from '../../workflows/definitions';
+import type {
+  AnyFlowProgress,
+  BatchRequestsProgress,
+  FlowProgress,
+  ReconcileProgress,
+} from '../../workflows/definitions';
 
 /** Receives each polled `progress` answer while `stockflow sync --wait` or `reconcile --wait` follows a run. */
 export interface ProgressView<P> {
@@ -26,8 +31,9 @@ export const listName = (stockListId: number | null): string =>
   stockListId === null ? 'main list' : `stock list ${stockListId}`;
 
 /** One line describing a progress answer; also what `stockflow status` prints for a running flow. */
-export function describeProgress(p: FlowProgress | ReconcileProgress): string {
+export function describeProgress(p: AnyFlowProgress): string {
   if (p.flow === 'reconcileChannelStock') return describeReconcile(p);
+  if (p.flow === 'getStockBatchRequests') return describeBatchRequests(p);
   const phase = p.paused ? 'paused' : p.phase;
   return (
     `${phase} | ${listName(p.stockListId)} (${p.targetsDone}/${p.targetsTotal} done) | pages ${p.pages}` +
@@ -37,6 +43,14 @@ export function describeProgress(p: FlowProgress | ReconcileProgress): string {
     (p.blockedBy
       ? ` | waiting for batch ${p.blockedBy.batchPk}, left in commit since ${p.blockedBy.since ?? 'an unknown time'}`
       : '')
+  );
+}
+
+/** One line for a running getStockBatchRequests: the open batches found and how many are settled. */
+export function describeBatchRequests(p: BatchRequestsProgress): string {
+  return (
+    `${p.phase} | batches found ${p.found}: in flight ${p.inFlight}, done ${p.done}, failed ${p.failed}, ` +
+    `already awaited ${p.alreadyAwaited} | stocks sent ${p.stocksSent}, failed ${p.stocksFailed}`
   );
 }
 
@@ -68,6 +82,14 @@ export const SEND_FLOW_RENDERING: ProgressRendering<FlowProgress> = {
   state: (p) => (p.paused ? 'paused' : p.phase),
   position: barPosition,
   unit: 'stocks',
+};
+
+/** getStockBatchRequests: open batches settled out of those found. */
+export const BATCH_REQUESTS_RENDERING: ProgressRendering<BatchRequestsProgress> = {
+  describe: describeBatchRequests,
+  state: (p) => p.phase,
+  position: (p) => ({ value: p.done + p.failed + p.alreadyAwaited, total: Math.max(1, p.found) }),
+  unit: 'batches',
 };
 
 /** A reconcile: stock lists done out of those planned (the stock API does not say how many SKUs a list holds). */
@@ -159,4 +181,18 @@ export function formatDuration(ms: number): string {
   const rest = (seconds - minutes * 60).toFixed(1).padStart(4, '0');
   if (minutes < 60) return `${minutes}m ${rest}s`;
   return `${Math.floor(minutes / 60)}h ${minutes % 60}m ${rest}s`;
+}
+
+/** The view `sync --wait` feeds: a send flow's bar of stocks, or getStockBatchRequests' bar of batches. */
+export function createFlowProgressView(sendFlow: boolean): ProgressView<AnyFlowProgress> {
+  if (sendFlow) {
+    const view = createProgressView(SEND_FLOW_RENDERING);
+    return {
+      update: (p) =>
+        p.flow === 'getStockBatchRequests' || p.flow === 'reconcileChannelStock' ? undefined : view.update(p),
+      stop: () => view.stop(),
+    };
+  }
+  const view = createProgressView(BATCH_REQUESTS_RENDERING);
+  return { update: (p) => (p.flow === 'getStockBatchRequests' ? view.update(p) : undefined), stop: () => view.stop() };
 }

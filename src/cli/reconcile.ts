@@ -7,21 +7,19 @@
  * 2 usage; 3 finished with SKUs still wrong at the channel (drift not repaired, missing items, unknown reads).
  */
 import { createWriteStream } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { WorkflowFailedError } from '@temporalio/client';
 import { StockflowClient } from '../client';
 import type { Config } from '../config';
 import { OmnitronClient } from '../omnitron/client';
 import { DEFAULT_CREDENTIALS } from '../sandbox/catalog-state';
 import { sandboxUrls } from '../sandbox/server';
+import type { ReconcileProgress } from '../../workflows/definitions';
 import type { ReconcileSummary } from '../../workflows/reconcile';
 import { withTemporal } from './connect';
+import { EXIT, failureChain } from './flow-command';
+import { followProgress } from './follow';
 import { localSandboxUrl } from './sandbox-address';
 import { createProgressView, formatTable, RECONCILE_RENDERING } from './progress-view';
-
-const EXIT = { ok: 0, runFailed: 1, usage: 2, leftWrong: 3 } as const;
-const POLL_MS = 500;
 
 interface ReconcileOptions {
   channel: number;
@@ -114,29 +112,21 @@ async function reconcileAction(opts: ReconcileOptions): Promise<number> {
       console.log(opts.json ? JSON.stringify(line) : `reconcile started: ${handle.workflowId}`);
       return EXIT.ok;
     }
-    const result = handle.result() as Promise<ReconcileSummary>;
-    let done = false;
-    void result.finally(() => (done = true)).catch(() => undefined);
     const view = opts.json ? undefined : createProgressView(RECONCILE_RENDERING);
     try {
-      while (!done) {
-        try {
-          view?.update(await stockflow.reconcileProgress(opts.channel));
-        } catch {
-          // Between runs of a continue-as-new chain, or just closed: ask again.
-        }
-        await delay(POLL_MS);
-      }
+      await followProgress<ReconcileProgress>(handle, (p) => view?.update(p));
     } finally {
       view?.stop();
     }
     let summary: ReconcileSummary;
     try {
-      summary = await result;
+      summary = (await handle.result()) as ReconcileSummary;
     } catch (err) {
-      const cause = err instanceof WorkflowFailedError ? (err.cause?.cause ?? err.cause) : undefined;
-      const message = cause instanceof Error ? cause.message : (err as Error).message;
-      console.log(opts.json ? JSON.stringify({ status: 'FAILED', failure: message }) : `reconcile failed: ${message}`);
+      const chain = failureChain(err);
+      const failure = chain[chain.length - 1];
+      console.log(
+        opts.json ? JSON.stringify({ status: 'FAILED', failure, failureChain: chain }) : `reconcile failed: ${failure}`,
+      );
       return EXIT.runFailed;
     }
     const written = opts.out ? await writeDriftLines(omnitronOf(config), summary, opts.out) : undefined;
@@ -149,7 +139,7 @@ async function reconcileAction(opts: ReconcileOptions): Promise<number> {
         ]),
       );
     }
-    return leftWrong(summary) > 0 ? EXIT.leftWrong : EXIT.ok;
+    return leftWrong(summary) > 0 ? EXIT.itemsFailed : EXIT.ok;
   });
 }
 

@@ -3,11 +3,11 @@
  * exit code that state maps to, and the text form of all of it.
  */
 import type { Client, WorkflowExecutionDescription, WorkflowExecutionStatusName } from '@temporalio/client';
-import { progressQuery, type FlowProgress, type ReconcileProgress } from '../../workflows/definitions';
+import { anyProgressQuery, type AnyFlowProgress } from '../../workflows/definitions';
 import type { BatchRequestsSummary } from '../../workflows/batch-requests';
 import type { ReconcileSummary } from '../../workflows/reconcile';
 import type { SendFlowSummary } from '../../workflows/send-flows';
-import { describeOrUndefined, EXIT, type ExitCode, type FlowRef } from './flow-command';
+import { describeOrUndefined, EXIT, failureChain, type ExitCode, type FlowRef } from './flow-command';
 import { leftWrong, reconcileSummaryRows } from './reconcile';
 import { describeProgress, formatDuration, formatTable, listName } from './progress-view';
 
@@ -23,7 +23,7 @@ export interface RunReport {
   attached?: boolean;
   status: WorkflowExecutionStatusName;
   /** While running. */
-  progress?: FlowProgress | ReconcileProgress;
+  progress?: AnyFlowProgress;
   /** Once completed. */
   summary?: FlowSummary;
   /** Once failed, cancelled, terminated or timed out: the root cause (the message naming the field, the 404). */
@@ -34,16 +34,6 @@ export interface RunReport {
   closeTime?: string;
   /** From the first run of the chain (continue-as-new keeps one logical run) to the close, or to now. */
   durationMs?: number;
-}
-
-/**
- * A failure's messages from the outside in. Temporal wraps an activity's error in "Activity task failed" (and a
- * child's in "Child Workflow execution failed"): the last message is the one that says what went wrong.
- */
-export function failureChain(err: unknown): string[] {
-  const chain: string[] = [];
-  for (let e: unknown = err; e instanceof Error; e = e.cause) chain.push(e.message);
-  return chain.length > 0 ? chain : [String(err)];
 }
 
 function hasFailedItems(summary: FlowSummary): boolean {
@@ -94,7 +84,7 @@ export async function reportOf(
   };
   const handle = client.workflow.getHandle(desc.workflowId, desc.runId, { followRuns: false });
   if (report.status === 'RUNNING') {
-    report.progress = await handle.query(progressQuery);
+    report.progress = await handle.query(anyProgressQuery);
   } else if (report.status === 'COMPLETED') {
     report.summary = (await handle.result()) as FlowSummary;
   } else {

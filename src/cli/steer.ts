@@ -8,9 +8,16 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { StockflowClient } from '../client';
 import type { StockFlowName } from '../../workflows/definitions';
 import { withTemporal } from './connect';
-import { describeOrUndefined, EXIT, flowCommand, runAction, type ExitCode, type FlowRef } from './flow-command';
+import {
+  describeOrUndefined,
+  EXIT,
+  failureChain,
+  flowCommand,
+  runAction,
+  type ExitCode,
+  type FlowRef,
+} from './flow-command';
 import { describeProgress, formatDuration } from './progress-view';
-import { failureChain } from './run-report';
 
 /** How long `cancel` waits for the run to close (it fails its open batch first) before leaving it to the server. */
 const CANCEL_WAIT_MS = 30_000;

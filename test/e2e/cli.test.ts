@@ -179,36 +179,37 @@ describe('stockflow operator commands', () => {
     await control('PUT', 'marketplace/options', { batchDelayMs: 600_000 });
     await control('POST', 'stocks', { random: { count: 250, seed: 1 } });
     await control('PUT', 'faults/omnitron', { latencyMs: 1_500 });
-
     const started = await stockflow('sync', 'insertProductStocks', '--channel', '1', '--json');
     expect(started.code).toBe(0);
     const first = json<RunReport>(started);
     expect(first.attached).toBe(false);
+    try {
+      const again = await stockflow('sync', 'insertProductStocks', '--channel', '1');
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain('Attached to the run already going');
+      expect(again.stdout).toContain(first.runId);
 
-    const again = await stockflow('sync', 'insertProductStocks', '--channel', '1');
-    expect(again.code).toBe(0);
-    expect(again.stdout).toContain('Attached to the run already going');
-    expect(again.stdout).toContain(first.runId);
+      const paused = await stockflow('pause', 'insertProductStocks', '--channel', '1', '--json');
+      expect(paused.code).toBe(0);
+      expect(json<{ progress: FlowProgress }>(paused).progress).toMatchObject({ paused: true, channelId: 1 });
+      const twice = await stockflow('pause', 'insertProductStocks', '--channel', '1');
+      expect(twice.code).toBe(1);
+      expect(twice.stderr).toContain('refused: insertProductStocks is already paused');
+      const status = await stockflow('status', 'insertProductStocks', '--channel', '1', '--json');
+      expect(json<RunReport>(status)).toMatchObject({ status: 'RUNNING', progress: { paused: true } });
 
-    const paused = await stockflow('pause', 'insertProductStocks', '--channel', '1', '--json');
-    expect(paused.code).toBe(0);
-    expect(json<{ progress: FlowProgress }>(paused).progress).toMatchObject({ paused: true, channelId: 1 });
-    const twice = await stockflow('pause', 'insertProductStocks', '--channel', '1');
-    expect(twice.code).toBe(1);
-    expect(twice.stderr).toContain('refused: insertProductStocks is already paused');
-    const status = await stockflow('status', 'insertProductStocks', '--channel', '1', '--json');
-    expect(json<RunReport>(status)).toMatchObject({ status: 'RUNNING', progress: { paused: true } });
+      const resumed = await stockflow('resume', 'insertProductStocks', '--channel', '1');
+      expect(resumed.code).toBe(0);
+      expect(resumed.stdout).toContain('Resumed: insertProductStocks for channel 1');
+      expect(resumed.stdout).toMatch(/main list \(0\/[01] done\)/);
+      const notPaused = await stockflow('resume', 'insertProductStocks', '--channel', '1');
+      expect(notPaused.code).toBe(1);
+      expect(notPaused.stderr).toContain('refused: insertProductStocks is not paused');
 
-    const resumed = await stockflow('resume', 'insertProductStocks', '--channel', '1');
-    expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toContain('Resumed: insertProductStocks for channel 1');
-    expect(resumed.stdout).toMatch(/main list \(0\/[01] done\)/);
-    const notPaused = await stockflow('resume', 'insertProductStocks', '--channel', '1');
-    expect(notPaused.code).toBe(1);
-    expect(notPaused.stderr).toContain('refused: insertProductStocks is not paused');
-
-    // Past its last page the run only awaits its batch: a pause could hold nothing, so it is refused.
-    await control('PUT', 'faults/omnitron', { latencyMs: 0 });
+      // Past its last page the run only awaits its batch: a pause could hold nothing, so it is refused.
+    } finally {
+      await control('PUT', 'faults/omnitron', { latencyMs: 0 });
+    }
     const deadline = Date.now() + 60_000;
     for (;;) {
       const progress = json<RunReport>(await stockflow('status', 'insertProductStocks', '--channel', '1', '--json'))

@@ -79,6 +79,24 @@ export async function startStockTestEnv(options: StockTestOptions): Promise<Stoc
  * Quick polls so async batches settle in test time (production polls from 5 s up to 5 min), and retries that back off
  * to at most 2 s instead of a minute.
  */
+/**
+ * Runs `fn` with faults set at one face of the sandbox and clears them afterwards, whatever `fn` does: a failing test
+ * must not leave its faults to the next one.
+ */
+export async function withFaults<T>(
+  env: Pick<StockTestEnv, 'control'>,
+  face: 'omnitron' | 'whippy' | 'marketplace',
+  faults: object,
+  fn: () => Promise<T>,
+): Promise<T> {
+  await env.control('PUT', `faults/${face}`, faults);
+  try {
+    return await fn();
+  } finally {
+    await env.control('PUT', `faults/${face}`, Object.fromEntries(Object.keys(faults).map((k) => [k, 0])));
+  }
+}
+
 export const FAST_TUNING = { pollInitial: '100ms', pollMax: '500ms', retryMaxInterval: '2s' } as const;
 
 interface Catalogue {

@@ -5,7 +5,14 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { SendFlowSummary } from '../../workflows/send-flows';
 import { temporal } from '@temporalio/proto';
-import { batchCounts, FAST_TUNING, mismatches, startStockTestEnv, type StockTestEnv } from '../support/stock-env';
+import {
+  batchCounts,
+  FAST_TUNING,
+  mismatches,
+  startStockTestEnv,
+  withFaults,
+  type StockTestEnv,
+} from '../support/stock-env';
 
 let env: StockTestEnv;
 beforeAll(async () => {
@@ -64,47 +71,47 @@ test('isSync that contradicts the channel adapter is refused, naming isSync', as
 });
 
 test('one run per channel and flow: a second start attaches to the running one', async () => {
-  await env.control('PUT', 'faults/omnitron', { latencyMs: 20 });
-  const first = await env.stockflow.start('insertProductStocks', { channelId: 2 });
-  const second = await env.stockflow.start('insertProductStocks', { channelId: 2 });
-  expect(second.workflowId).toBe('stock/2/insertProductStocks');
-  const [a, b] = await Promise.all([first.describe(), second.describe()]);
-  expect(b.runId).toBe(a.runId);
-  await first.result();
-  await env.control('PUT', 'faults/omnitron', { latencyMs: 0 });
+  await withFaults(env, 'omnitron', { latencyMs: 20 }, async () => {
+    const first = await env.stockflow.start('insertProductStocks', { channelId: 2 });
+    const second = await env.stockflow.start('insertProductStocks', { channelId: 2 });
+    expect(second.workflowId).toBe('stock/2/insertProductStocks');
+    const [a, b] = await Promise.all([first.describe(), second.describe()]);
+    expect(b.runId).toBe(a.runId);
+    await first.result();
+  });
 });
 
 test('pause holds the run between pages, resume continues, progress counts along', async () => {
   await env.control('POST', 'stocks', { random: { count: 250, seed: 9 } });
-  await env.control('PUT', 'faults/omnitron', { latencyMs: 20 });
-  const handle = await env.stockflow.start('updateProductStocks', { channelId: 2 });
-  await until(
-    () => env.stockflow.progress(2, 'updateProductStocks'),
-    (p) => p.pages >= 2,
-  );
-  // The pause is an Update: its answer is the flow's state at the moment it took effect.
-  const paused = await env.stockflow.pause(2, 'updateProductStocks');
-  expect(paused.paused).toBe(true);
-  await expect(env.stockflow.pause(2, 'updateProductStocks')).rejects.toThrow(WorkflowUpdateFailedError);
-  await new Promise((r) => setTimeout(r, 1_000));
-  const later = await env.stockflow.progress(2, 'updateProductStocks');
-  // At most the page in flight when the pause came finishes; then nothing moves.
-  expect(later.pages - paused.pages).toBeLessThanOrEqual(1);
-  const held = later.pages;
-  await new Promise((r) => setTimeout(r, 500));
-  expect((await env.stockflow.progress(2, 'updateProductStocks')).pages).toBe(held);
+  await withFaults(env, 'omnitron', { latencyMs: 20 }, async () => {
+    const handle = await env.stockflow.start('updateProductStocks', { channelId: 2 });
+    await until(
+      () => env.stockflow.progress(2, 'updateProductStocks'),
+      (p) => p.pages >= 2,
+    );
+    // The pause is an Update: its answer is the flow's state at the moment it took effect.
+    const paused = await env.stockflow.pause(2, 'updateProductStocks');
+    expect(paused.paused).toBe(true);
+    await expect(env.stockflow.pause(2, 'updateProductStocks')).rejects.toThrow(WorkflowUpdateFailedError);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const later = await env.stockflow.progress(2, 'updateProductStocks');
+    // At most the page in flight when the pause came finishes; then nothing moves.
+    expect(later.pages - paused.pages).toBeLessThanOrEqual(1);
+    const held = later.pages;
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await env.stockflow.progress(2, 'updateProductStocks')).pages).toBe(held);
 
-  expect(await env.stockflow.resume(2, 'updateProductStocks')).toMatchObject({ paused: false, pages: held });
-  const summary = (await handle.result()) as SendFlowSummary;
-  expect(summary.pages).toBeGreaterThan(held);
-  expect(await mismatches(env, 2)).toEqual([]);
-  // The progress bar's measure: stocks taken so far plus what Omnitron still held add up to what the run took in all.
-  const finished = await env.stockflow.progress(2, 'updateProductStocks');
-  expect(later.stocksRemaining).toBeGreaterThan(0);
-  expect(finished.stocksRemaining).toBe(0);
-  expect(later.stocksTaken + (later.stocksRemaining ?? 0)).toBe(finished.stocksTaken);
-  expect(finished.stocksTaken).toBe(summary.stocksSent + summary.stocksFailed);
-  await env.control('PUT', 'faults/omnitron', { latencyMs: 0 });
+    expect(await env.stockflow.resume(2, 'updateProductStocks')).toMatchObject({ paused: false, pages: held });
+    const summary = (await handle.result()) as SendFlowSummary;
+    expect(summary.pages).toBeGreaterThan(held);
+    expect(await mismatches(env, 2)).toEqual([]);
+    // The progress bar's measure: stocks taken so far plus what Omnitron still held add up to what the run took in all.
+    const finished = await env.stockflow.progress(2, 'updateProductStocks');
+    expect(later.stocksRemaining).toBeGreaterThan(0);
+    expect(finished.stocksRemaining).toBe(0);
+    expect(later.stocksTaken + (later.stocksRemaining ?? 0)).toBe(finished.stocksTaken);
+    expect(finished.stocksTaken).toBe(summary.stocksSent + summary.stocksFailed);
+  });
 });
 
 /** The activity types a run has started and not finished (what a cancellation can land in the middle of). */
@@ -119,8 +126,7 @@ test('cancelling mid-send: the page the channel accepted is awaited to the end, 
   const earlier = new Set(env.sandbox.state.catalog.batches.all.keys());
   const acceptedBefore = env.sandbox.state.marketplace.stats().batchesAccepted;
   // Every marketplace call takes 3 s: a cancellation lands while a page is on its way to the channel.
-  await env.control('PUT', 'faults/marketplace', { latencyMs: 3_000 });
-  try {
+  await withFaults(env, 'marketplace', { latencyMs: 3_000 }, async () => {
     const handle = await env.stockflow.start('insertProductStocks', { channelId: 1, tuning: FAST_TUNING });
     await until(
       () => runningActivities(handle.workflowId),
@@ -130,9 +136,7 @@ test('cancelling mid-send: the page the channel accepted is awaited to the end, 
     expect(await runningActivities(handle.workflowId)).toContain('sendBatch'); // the case under test: a page in flight
     await env.stockflow.cancel(1, 'insertProductStocks');
     await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
-  } finally {
-    await env.control('PUT', 'faults/marketplace', { latencyMs: 0 });
-  }
+  });
   const mine = () =>
     [...env.sandbox.state.catalog.batches.all.values()].filter((b) => b.channel === 1 && !earlier.has(b.pk));
   // Batches the channel has are awaited by their (abandoned) children to the end.
