@@ -40,7 +40,8 @@ export function attributeAt(product: Product, path: string): string | undefined 
 export async function resolveIdentities(
   omnitron: OmnitronClient,
   channel: ChannelSettings,
-  batch: Pick<BatchRequest, 'local_batch_id'>,
+  /** null: a dry run's page, in no batch (its stocks have no actions of their own yet). */
+  batch: Pick<BatchRequest, 'local_batch_id'> | null,
   stocks: readonly ProductStock[],
   kind: StockKind,
   products: ReadonlyMap<number, Product>,
@@ -49,7 +50,7 @@ export async function resolveIdentities(
   const byStock = new Map<number, string>();
   // An update identified by a product attribute needs no action at all; an insert still needs its product's.
   if (remoteIdAttribute && kind === 'updates') return identifyByAttribute(stocks, products, remoteIdAttribute);
-  if (kind === 'updates') {
+  if (kind === 'updates' && batch) {
     for await (const action of omnitron.iterateIntegrationActions(channel.channelId, {
       local_batch_id: batch.local_batch_id,
       status: 'processing',
@@ -133,7 +134,7 @@ export async function productsOf(
 export async function channelItems(
   omnitron: OmnitronClient,
   channel: ChannelSettings,
-  batch: Pick<BatchRequest, 'local_batch_id'>,
+  batch: Pick<BatchRequest, 'local_batch_id'> | null,
   page: { kind: StockKind; target: FlowTarget; stocks: readonly ProductStock[] },
   options: { addProductObjects: boolean; addPrice: boolean; priceList: number | null },
 ): Promise<{ items: StockItem[]; failures: ObjectFailure[] }> {

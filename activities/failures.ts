@@ -33,10 +33,10 @@ const HEARTBEAT_EVERY_MS = 5_000;
  * details ride on every later heartbeat, the SDK flushes them before reporting a failure, and the next attempt finds
  * them in `checkpointed` (the previous attempt's last details; undefined on a first attempt).
  *
- * An attempt that got further than the one before (it checkpointed, or called `progress()` after a write the next
- * attempt will find done) and then failed on a retryable error is retried after {@link RETRY_AFTER_PROGRESS}, not
- * after the grown backoff: under a flaky API (a few % of calls failing) a step of many calls then advances call by
- * call instead of waiting minutes between attempts. An attempt without progress backs off as the policy says.
+ * An attempt that got further than the one before (it checkpointed something new) and then failed on a retryable
+ * error is retried after {@link RETRY_AFTER_PROGRESS}, not after the grown backoff: under a flaky API (a few % of
+ * calls failing) a step of many calls then advances call by call instead of waiting minutes between attempts. An
+ * attempt without progress backs off as the policy says.
  */
 export async function activityStep<T>(
   body: (step: {
@@ -45,8 +45,6 @@ export async function activityStep<T>(
     checkpoint(details: unknown, options?: { progress: boolean }): void;
     /** Runs `fn` to its end even if the activity is cancelled meanwhile (see below). */
     uninterrupted<R>(fn: () => Promise<R>): Promise<R>;
-    /** This attempt did something a retry will not redo (a write it will find). */
-    progress(): void;
   }) => Promise<T>,
 ): Promise<T> {
   const context = Context.current();
@@ -55,10 +53,9 @@ export async function activityStep<T>(
   // should be a step's checkpoint (if it has one), not an empty beat that delays it.
   const heartbeat = setInterval(() => context.heartbeat(details), HEARTBEAT_EVERY_MS);
   let progressed = false;
-  const progress = () => void (progressed = true);
   const checkpoint = (next: unknown, options?: { progress: boolean }) => {
     details = next;
-    if (options?.progress !== false) progress();
+    if (options?.progress !== false) progressed = true;
     context.heartbeat(next);
   };
   const uninterrupted = <R>(fn: () => Promise<R>) => abortableRequests(undefined, fn);
@@ -66,7 +63,7 @@ export async function activityStep<T>(
     // Cancellation (the workflow waits for it: WAIT_CANCELLATION_COMPLETED) aborts the HTTP call in progress, except
     // inside `uninterrupted` steps; the activity then reports itself cancelled.
     return await abortableRequests(context.cancellationSignal, () =>
-      body({ checkpointed: context.info.heartbeatDetails, checkpoint, uninterrupted, progress }),
+      body({ checkpointed: context.info.heartbeatDetails, checkpoint, uninterrupted }),
     );
   } catch (err) {
     if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? err;

@@ -15,7 +15,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { ChannelAdapter, HeldQuantity } from '../src/channels/port';
-import { ClientRequestError, RateLimitedError } from '../src/http/errors';
+import { ClientRequestError, NetworkError, RateLimitedError } from '../src/http/errors';
 import type { Product } from '../src/omnitron/schemas';
 import type { WhippyStockClient } from '../src/stock-api/client';
 import type { ActiveStock } from '../src/stock-api/schemas';
@@ -44,9 +44,18 @@ interface ChunkCheckpoint {
   held?: [string, number | null][] | null;
 }
 
-/** What `reportChunk` checkpoints: the product stock (pk) of each drifted product found so far (null: none). */
+/**
+ * What `reportChunk` checkpoints: the SKUs whose report it wrote, the product stock (pk) of each drifted product found
+ * so far (null: none), and `complete` when the attempt ended by a failure it saw — the SDK sends those last details
+ * with the failure, so the next attempt trusts `written` as it is. Without `complete` (a worker killed, a heartbeat
+ * lost, a write that got no answer and may have gone through) the last writes may be missing from it, and the next
+ * attempt lists the chunk's reports in Omnitron first. A write answered 5xx counts as not written (choice: Omnitron's
+ * DRF answers 5xx before it saves; a rare duplicate report is the cost if not).
+ */
 interface ReportCheckpoint {
+  written?: string[];
   stockPks?: [number, number | null][];
+  complete?: boolean;
 }
 
 /** One SKU of a chunk: what the stock API says, and what stockflow knows of it on the channel. */
@@ -260,73 +269,89 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
       }),
 
     reportChunk: (input) =>
-      activityStep(async ({ checkpointed, checkpoint, progress }): Promise<ReportChunkResult> => {
+      activityStep(async ({ checkpointed, checkpoint }): Promise<ReportChunkResult> => {
         const state: ReportCheckpoint = { ...(checkpointed as ReportCheckpoint | undefined) };
         const prefix = chunkPrefix(input.runKey, input.target, input.span);
-        const written = new Set<string>();
-        if (Context.current().info.attempt > 1) {
-          // A retry: the reports an earlier attempt wrote before it failed or died are not written again.
+        const written = new Set(state.written ?? []);
+        if (Context.current().info.attempt > 1 && !state.complete) {
+          // A retry after a crash: the reports an earlier attempt wrote before it died are not written again.
           for await (const report of omnitron.iterateErrorReports(input.channelId, {
             error_code__startswith: prefix,
           })) {
             written.add(report.error_code);
           }
         }
-        const list = `${input.target.main ? 'main stock list' : 'stock list'} ${input.target.stockListId}`;
-        await eachUntilFailure(
-          OMNITRON_CONCURRENCY,
-          input.findings.filter((f) => !written.has(prefix + f.sku)),
-          async (f) => {
-            await writeErrorReport(
-              omnitron,
-              input.channelId,
-              { action: 'product', objectId: f.productPk ?? 0 },
-              {
-                error_code: prefix + f.sku,
-                error_desc:
-                  f.held === null
-                    ? `stock missing at the channel: SKU ${f.sku} (${list}) is not on the channel ` +
-                      `(remote id ${f.remoteId}); it should hold ${f.expected}`
-                    : `stock drift: SKU ${f.sku} (${list}) — the channel holds ${f.held}, it should hold ` +
-                      `${f.expected} (stock ${f.stock}, safety buffer ${input.safetyBuffer})`,
-                raw_request: `reconcile-read-${f.remoteId}-${input.target.warehouseCode ?? ''}`,
-                raw_response: JSON.stringify({
-                  sku: f.sku,
-                  remote_id: f.remoteId,
-                  stock_list: input.target.stockListId,
-                  held: f.held,
-                  expected: f.expected,
-                  stock: f.stock,
-                }),
-                is_ok: false,
-              },
-            );
-            progress(); // a retry lists the reports written and writes only the others
-          },
-        );
-        const repairs: RepairCandidate[] = [];
-        if (input.repair) {
-          const drifted = input.findings.filter((f) => f.held !== null && f.productPk !== null);
-          // One Omnitron call per drifted product (its stock in the list): each found one is checkpointed, so a retry
-          // after a failed call goes on from there.
-          const found = new Map(state.stockPks ?? []);
-          await eachUntilFailure(OMNITRON_CONCURRENCY, drifted, async (f) => {
-            const productPk = f.productPk ?? 0;
-            if (!found.has(productPk)) {
-              const stock = await omnitron.productStockOf(input.channelId, productPk, {
-                id: input.target.stockListId,
-                main: input.target.main,
-              });
-              found.set(productPk, stock?.pk ?? null);
-              state.stockPks = [...found];
-              checkpoint({ ...state });
-            }
-            const stockPk = found.get(productPk);
-            if (stockPk !== null && stockPk !== undefined) repairs.push({ stockPk, stock: f.stock });
-          });
-          repairs.sort((a, b) => a.stockPk - b.stockPk);
+        state.complete = false;
+        let uncertain = false;
+        const save = () => checkpoint({ ...state, written: [...written] });
+        try {
+          const list = `${input.target.main ? 'main stock list' : 'stock list'} ${input.target.stockListId}`;
+          await eachUntilFailure(
+            OMNITRON_CONCURRENCY,
+            input.findings.filter((f) => !written.has(prefix + f.sku)),
+            async (f) => {
+              try {
+                await writeErrorReport(
+                  omnitron,
+                  input.channelId,
+                  { action: 'product', objectId: f.productPk ?? 0 },
+                  {
+                    error_code: prefix + f.sku,
+                    error_desc:
+                      f.held === null
+                        ? `stock missing at the channel: SKU ${f.sku} (${list}) is not on the channel ` +
+                          `(remote id ${f.remoteId}); it should hold ${f.expected}`
+                        : `stock drift: SKU ${f.sku} (${list}) — the channel holds ${f.held}, it should hold ` +
+                          `${f.expected} (stock ${f.stock}, safety buffer ${input.safetyBuffer})`,
+                    raw_request: `reconcile-read-${f.remoteId}-${input.target.warehouseCode ?? ''}`,
+                    raw_response: JSON.stringify({
+                      sku: f.sku,
+                      remote_id: f.remoteId,
+                      stock_list: input.target.stockListId,
+                      held: f.held,
+                      expected: f.expected,
+                      stock: f.stock,
+                    }),
+                    is_ok: false,
+                  },
+                );
+              } catch (err) {
+                // No answer: the report may have been written all the same; the next attempt lists before it writes.
+                if (err instanceof NetworkError) uncertain = true;
+                throw err;
+              }
+              written.add(prefix + f.sku);
+              save();
+            },
+          );
+          const repairs: RepairCandidate[] = [];
+          if (input.repair) {
+            const drifted = input.findings.filter((f) => f.held !== null && f.productPk !== null);
+            // One Omnitron call per drifted product (its stock in the list): each found one is checkpointed, so a retry
+            // after a failed call goes on from there.
+            const found = new Map(state.stockPks ?? []);
+            await eachUntilFailure(OMNITRON_CONCURRENCY, drifted, async (f) => {
+              const productPk = f.productPk ?? 0;
+              if (!found.has(productPk)) {
+                const stock = await omnitron.productStockOf(input.channelId, productPk, {
+                  id: input.target.stockListId,
+                  main: input.target.main,
+                });
+                found.set(productPk, stock?.pk ?? null);
+                state.stockPks = [...found];
+                save();
+              }
+              const stockPk = found.get(productPk);
+              if (stockPk !== null && stockPk !== undefined) repairs.push({ stockPk, stock: f.stock });
+            });
+            repairs.sort((a, b) => a.stockPk - b.stockPk);
+          }
+          return { repairs };
+        } catch (err) {
+          state.complete = !uncertain;
+          checkpoint({ ...state, written: [...written] }, { progress: false });
+          throw err;
         }
-        return { repairs };
       }),
 
     commitRepairs: (input) =>

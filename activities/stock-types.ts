@@ -52,6 +52,41 @@ export interface CommitPageInput extends BatchRef {
   staleCommitAfterMs?: number;
 }
 
+export interface PreviewPageInput {
+  channelId: number;
+  kind: StockKind;
+  target: FlowTarget;
+  pageSize: number;
+  /** 1-based: a dry run pages through the list instead of committing its head. */
+  page: number;
+  addProductObjects: boolean;
+  addPrice: boolean;
+  /** At most this many items of each outcome come back as examples. */
+  examples: number;
+}
+
+/** One stock a dry run would send, or would fail, as the summary shows it: ids and a quantity, no record. */
+export interface PreviewItem {
+  /** Omnitron's product stock (malformed records without a pk: absent). */
+  stockPk?: number;
+  /** Known when the page's products were read (product objects, remote_id_attribute) or the item has an identity. */
+  sku?: string;
+  remoteId?: string;
+  quantity?: number;
+  /** Why it would fail. */
+  reason?: string;
+}
+
+export interface PreviewPageResult {
+  fetched: number;
+  /** Stocks that would go to the channel, and those that would fail before it (by reason). */
+  wouldSend: number;
+  wouldFail: Record<string, number>;
+  examples: { send: PreviewItem[]; fail: PreviewItem[] };
+  /** Omnitron has a page after this one. */
+  more: boolean;
+}
+
 export interface CommitPageResult {
   /** Well-formed records Omnitron handed out. */
   fetched: number;
@@ -131,4 +166,6 @@ export interface StockActivities {
   failBatch(input: FailBatchInput): Promise<void>;
   /** Batches of the channel in `sent_to_remote` or `ongoing`. */
   listOpenBatches(input: { channelId: number; limit: number }): Promise<OpenBatch[]>;
+  /** A dry run's page: fetched at its offset (nothing committed) and resolved to what the channel would get. */
+  previewPage(input: PreviewPageInput): Promise<PreviewPageResult>;
 }

@@ -15,6 +15,7 @@
  */
 import { batchActivities } from './batches';
 import { checkBatchActivity } from './check-batch';
+import { previewPageActivity } from './preview-page';
 import { sendBatchActivity } from './send-batch';
 import type { StockActivityDeps } from './stock-deps';
 import type { StockActivities } from './stock-types';
@@ -22,5 +23,10 @@ import type { StockActivities } from './stock-types';
 export { adapterOf, settingsOf, type StockActivityDeps } from './stock-deps';
 
 export function createStockActivities(deps: StockActivityDeps): StockActivities {
-  return { ...batchActivities(deps), ...sendBatchActivity(deps), ...checkBatchActivity(deps) };
+  return {
+    ...batchActivities(deps),
+    ...sendBatchActivity(deps),
+    ...checkBatchActivity(deps),
+    ...previewPageActivity(deps),
+  };
 }

@@ -66,6 +66,11 @@ export function stockActivities(channelId: number, tuning: Partial<Pick<Tuning, 
         [i],
       ),
     failBatch: (i) => onMain.failBatch.executeWithOptions({ ...options, summary: `fail batch ${i.batchPk}` }, [i]),
+    previewPage: (i) =>
+      onMain.previewPage.executeWithOptions(
+        { ...options, summary: `preview page ${i.page} of ${i.kind} (${listName(i.target)}), nothing committed` },
+        [i],
+      ),
     listOpenBatches: (i) =>
       onMain.listOpenBatches.executeWithOptions(
         { ...options, summary: `list open batches of channel ${i.channelId}` },

@@ -91,6 +91,8 @@ export interface FlowProgress {
   /** Runs of this execution chain so far (continue-as-new increments it). */
   runs: number;
   paused: boolean;
+  /** A dry run: `stocksSent`/`stocksFailed` count what would be sent / would fail; nothing is committed. */
+  dryRun?: boolean;
   /**
    * A batch someone else left in `commit`, which the flow waits for (Omnitron lets one batch per channel sit in
    * `commit`) until it is stale and failed; null when nothing blocks. Absent in runs started before it existed.

@@ -47,6 +47,11 @@ export const sendFlowInputSchema = z
     isSuccessLog: z.boolean().default(true),
     addProductObjects: z.boolean().default(false),
     addPrice: z.boolean().default(false),
+    /**
+     * Fetch and resolve like a real run, commit and send nothing: pages through Omnitron's list without committing
+     * and reports what would have been sent (workflows/dry-run.ts).
+     */
+    dryRun: z.boolean().default(false),
     tuning: tuningSchema.default(tuningSchema.parse({})),
   })
   .strict();
@@ -66,6 +71,8 @@ export const reconcileInputSchema = z
     stockListId: z.number().int().positive().optional(),
     /** Send the expected quantity of each drifted SKU (through a batch request, as the flows do). */
     repair: z.boolean().default(false),
+    /** Compare only: no drift report written, nothing repaired; the summary names the first SKUs found wrong. */
+    dryRun: z.boolean().default(false),
     isSuccessLog: z.boolean().default(true),
     tuning: tuningSchema.default(tuningSchema.parse({})),
   })

@@ -12,6 +12,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type {
+  ChunkFinding,
   ReconcileChunkResult,
   ReconcileCounts,
   ReconcileLayout,
@@ -47,6 +48,8 @@ const compared = (chunk: ReconcileChunkResult, repairs: RepairCandidate[]): Comp
 /** What one chain of runs carries over continue-as-new: the plan, where it stands, the counts. */
 export interface ReconcileCarry {
   plan: ReconcilePlan;
+  /** A dry run's examples so far. */
+  examples?: ChunkFinding[];
   runKey: string;
   targetIndex: number;
   /** The first chunk of the target not started yet, placed by the layout (workflows/reconcile-spans.ts). */
@@ -69,10 +72,16 @@ export interface ReconcileSummary extends ReconcileCounts {
   changed: number;
   confirmed: number;
   stillDrifted: number;
-  /** Error code prefix of this reconcile's drift and missing reports. */
+  /** Error code prefix of this reconcile's drift and missing reports (a dry run writes none). */
   reportPrefix: string;
   runs: number;
+  /** A dry run: compared only, nothing reported or repaired; `examples` names the first SKUs found wrong. */
+  dryRun: boolean;
+  examples?: ChunkFinding[];
 }
+
+/** SKUs found wrong that a dry run's summary names. */
+const DRY_RUN_EXAMPLES = 10;
 
 /** Chunks per run before continue-as-new (about 8 events a chunk). */
 const CHUNKS_PER_RUN = 500;
@@ -89,6 +98,8 @@ export async function reconcileChannelStock(
   carry?: ReconcileCarry,
 ): Promise<ReconcileSummary> {
   const input = parseInput(reconcileInputSchema, rawInput);
+  /** A dry run repairs nothing, whatever `repair` says: its drift count is what a repair would send. */
+  const repairing = input.repair && !input.dryRun;
   const { channelId, tuning } = input;
   const act = reconcileActivities(channelId, tuning);
   const send = stockActivities(channelId, tuning);
@@ -123,7 +134,7 @@ export async function reconcileChannelStock(
       };
   const publish = () =>
     setCurrentDetails(
-      `**reconcileChannelStock** for channel ${channelId}${input.repair ? ' (repair)' : ''} — ${progress.phase}` +
+      `**reconcileChannelStock** for channel ${channelId}${input.dryRun ? ' (DRY RUN: nothing reported or repaired)' : repairing ? ' (repair)' : ''} — ${progress.phase}` +
         `${progress.paused ? ' (paused)' : ''}\n\nstock list ${progress.stockListId ?? '-'} ` +
         `(${progress.targetsDone}/${progress.targetsTotal} done), compared ${progress.compared}: match ` +
         `${progress.match}, drift ${progress.drift}, missing ${progress.missing}, unknown ${progress.unknown}, ` +
@@ -151,6 +162,7 @@ export async function reconcileChannelStock(
 
   const plan = carry?.plan ?? (await act.planReconcile({ channelId, stockListId: input.stockListId }));
   progress.targetsTotal = plan.targets.length;
+  let examples = carry?.examples ?? [];
   const summary = (): ReconcileSummary => ({
     channelId,
     active: plan.active,
@@ -162,7 +174,7 @@ export async function reconcileChannelStock(
     missing: progress.missing,
     unknown: progress.unknown,
     notListed: progress.notListed,
-    repair: input.repair,
+    repair: repairing,
     repaired: progress.repaired,
     repairFailed: progress.repairFailed,
     changed: progress.changed,
@@ -170,6 +182,8 @@ export async function reconcileChannelStock(
     stillDrifted: progress.stillDrifted,
     reportPrefix: `Reconcile-${runKey}-`,
     runs: progress.runs,
+    dryRun: input.dryRun,
+    ...(input.dryRun ? { examples } : {}),
   });
   if (!plan.active) {
     progress.phase = 'done';
@@ -255,13 +269,17 @@ export async function reconcileChannelStock(
         target,
         span,
         runKey,
-        repair: input.repair,
+        repair: repairing,
         readChannel: true,
         readAttempts: tuning.readAttempts,
       };
       try {
         const chunk = await act.reconcileChunk(chunkInput);
         const { findings, safetyBuffer } = chunk;
+        if (input.dryRun) {
+          examples = [...examples, ...findings].slice(0, DRY_RUN_EXAMPLES);
+          return compared(chunk, []);
+        }
         if (findings.length === 0) return compared(chunk, []);
         // Reporting is Omnitron's work: on the workflow's queue, its retries cost the channel nothing.
         const { repairs } = await act.reportChunk({
@@ -269,7 +287,7 @@ export async function reconcileChannelStock(
           target,
           span,
           runKey,
-          repair: input.repair,
+          repair: repairing,
           findings,
           safetyBuffer,
         });
@@ -307,6 +325,7 @@ export async function reconcileChannelStock(
           layout,
           progress,
           sample,
+          examples,
         });
       }
       layout ??= chunk.layout;

@@ -25,6 +25,7 @@ import {
   type SendFlowName,
 } from './definitions';
 import { durationMs } from './durations';
+import { runDryRun, type DryRunCarry, type DryRunSummary } from './dry-run';
 import { parseInput, sendFlowInputSchema, type SendFlowInput, type SendFlowOptions } from './inputs';
 import { handlePauseResume } from './steering';
 
@@ -84,9 +85,13 @@ function failureMessage(err: unknown): string {
 async function runSendFlow(
   flow: SendFlowName,
   rawInput: SendFlowInput,
-  carry: SendFlowCarry | undefined,
-): Promise<SendFlowSummary> {
+  anyCarry: SendFlowCarry | DryRunCarry | undefined,
+): Promise<SendFlowSummary | DryRunSummary> {
   const input: SendFlowOptions = parseInput(sendFlowInputSchema, rawInput);
+  if (input.dryRun) {
+    return runDryRun(flow, SHAPES[flow], input, rawInput, anyCarry && 'dryRun' in anyCarry ? anyCarry : undefined);
+  }
+  const carry = anyCarry && !('dryRun' in anyCarry) ? anyCarry : undefined;
   const { channelId, tuning } = input;
   const { kind, source } = SHAPES[flow];
   const act = stockActivities(channelId, tuning);
@@ -367,27 +372,33 @@ function summarise(flow: SendFlowName, p: FlowProgress, plan: FlowPlan, givenUp:
 }
 
 /** Stocks of products already on the channel whose stock changed, from the catalogue's main stock list. */
-export function updateProductStocks(input: SendFlowInput, carry?: SendFlowCarry): Promise<SendFlowSummary> {
+export function updateProductStocks(
+  input: SendFlowInput,
+  carry?: SendFlowCarry | DryRunCarry,
+): Promise<SendFlowSummary | DryRunSummary> {
   return runSendFlow('updateProductStocks', input, carry);
 }
 
 /** Stocks never sent to the channel, from the main stock list. */
-export function insertProductStocks(input: SendFlowInput, carry?: SendFlowCarry): Promise<SendFlowSummary> {
+export function insertProductStocks(
+  input: SendFlowInput,
+  carry?: SendFlowCarry | DryRunCarry,
+): Promise<SendFlowSummary | DryRunSummary> {
   return runSendFlow('insertProductStocks', input, carry);
 }
 
 /** `updateProductStocks` once per extra stock list mapped to a channel warehouse by WAREHOUSE_CODES. */
 export function updateProductStocksFromExtraStockList(
   input: SendFlowInput,
-  carry?: SendFlowCarry,
-): Promise<SendFlowSummary> {
+  carry?: SendFlowCarry | DryRunCarry,
+): Promise<SendFlowSummary | DryRunSummary> {
   return runSendFlow('updateProductStocksFromExtraStockList', input, carry);
 }
 
 /** `insertProductStocks` once per extra stock list mapped to a channel warehouse by WAREHOUSE_CODES. */
 export function insertProductStocksFromExtraStockList(
   input: SendFlowInput,
-  carry?: SendFlowCarry,
-): Promise<SendFlowSummary> {
+  carry?: SendFlowCarry | DryRunCarry,
+): Promise<SendFlowSummary | DryRunSummary> {
   return runSendFlow('insertProductStocksFromExtraStockList', input, carry);
 }

@@ -19,6 +19,7 @@ interface SyncOptions {
   successLog: boolean;
   addProductObjects?: boolean;
   addPrice?: boolean;
+  dryRun?: boolean;
   wait?: boolean;
   json?: boolean;
 }
@@ -29,7 +30,7 @@ async function syncAction(flow: StockFlowName, opts: SyncOptions, command: Comma
       exitCode: EXIT.usage,
     });
   }
-  const sendOnly = (['sync', 'async', 'addProductObjects', 'addPrice'] as const).filter((k) => opts[k]);
+  const sendOnly = (['sync', 'async', 'addProductObjects', 'addPrice', 'dryRun'] as const).filter((k) => opts[k]);
   if (!isSendFlow(flow) && sendOnly.length > 0) {
     const flags = sendOnly.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
     command.error(`error: ${flags}: only for the send flows (${SEND_FLOWS.join(', ')})`, {
@@ -47,6 +48,7 @@ async function syncAction(flow: StockFlowName, opts: SyncOptions, command: Comma
           isSuccessLog: opts.successLog,
           addProductObjects: opts.addProductObjects ?? false,
           addPrice: opts.addPrice ?? false,
+          dryRun: opts.dryRun ?? false,
         })
       : await stockflow.start(flow, { channelId, isSuccessLog: opts.successLog });
     const runId = handle.firstExecutionRunId;
@@ -107,6 +109,7 @@ export function registerFlowCommands(program: Command): void {
     .option('--no-success-log', 'report only failures to Omnitron (isSuccessLog false)')
     .option('--add-product-objects', 'send product objects with the stocks')
     .option('--add-price', 'send prices with the stocks')
+    .option('--dry-run', 'fetch and resolve like a real run, commit and send nothing; report what would be sent')
     .option('--wait', 'follow the run with live progress until it ends, then print a summary')
     .option('--json', 'print one JSON object for machines (no progress animation)')
     .action((flow: StockFlowName, opts: SyncOptions, command: Command) =>

@@ -34,11 +34,13 @@ export const listName = (stockListId: number | null): string =>
 export function describeProgress(p: AnyFlowProgress): string {
   if (p.flow === 'reconcileChannelStock') return describeReconcile(p);
   if (p.flow === 'getStockBatchRequests') return describeBatchRequests(p);
-  const phase = p.paused ? 'paused' : p.phase;
+  const phase = `${p.dryRun ? 'DRY RUN ' : ''}${p.paused ? 'paused' : p.phase}`;
+  const sent = p.dryRun ? 'would send' : 'stocks sent';
+  const failed = p.dryRun ? 'would fail' : 'failed';
   return (
     `${phase} | ${listName(p.stockListId)} (${p.targetsDone}/${p.targetsTotal} done) | pages ${p.pages}` +
     (p.pagesFailed > 0 ? ` (${p.pagesFailed} failed)` : '') +
-    ` | stocks sent ${p.stocksSent}, failed ${p.stocksFailed}` +
+    ` | ${sent} ${p.stocksSent}, ${failed} ${p.stocksFailed}` +
     ` | batches in flight ${p.batchesInFlight}, done ${p.batchesDone}, failed ${p.batchesFailed}` +
     (p.blockedBy
       ? ` | waiting for batch ${p.blockedBy.batchPk}, left in commit since ${p.blockedBy.since ?? 'an unknown time'}`

@@ -25,6 +25,7 @@ interface ReconcileOptions {
   channel: number;
   list?: number;
   repair?: boolean;
+  dryRun?: boolean;
   wait?: boolean;
   out?: string;
   json?: boolean;
@@ -74,7 +75,17 @@ export function reconcileSummaryRows(summary: ReconcileSummary): [string, string
           ['confirmed / still drifted', `${summary.confirmed} / ${summary.stillDrifted}`],
         ] as [string, string | number][])
       : []),
-    ['reports', `Omnitron error reports ${summary.reportPrefix}*`],
+    ...(summary.dryRun
+      ? ([
+          ['DRY RUN', 'compared only: nothing reported, nothing repaired'],
+          [
+            'first found wrong',
+            (summary.examples ?? [])
+              .map((f) => `${f.sku} holds ${f.held ?? 'nothing'}, should ${f.expected}`)
+              .join(', ') || '-',
+          ],
+        ] as [string, string | number][])
+      : ([['reports', `Omnitron error reports ${summary.reportPrefix}*`]] as [string, string | number][])),
   ];
 }
 
@@ -106,6 +117,7 @@ async function reconcileAction(opts: ReconcileOptions): Promise<number> {
       channelId: opts.channel,
       stockListId: opts.list,
       repair: opts.repair ?? false,
+      dryRun: opts.dryRun ?? false,
     });
     if (!opts.wait && !opts.out) {
       const line = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, status: 'RUNNING' };
@@ -150,11 +162,17 @@ export function reconcileCommand(program: Command): void {
     .requiredOption('--channel <id>', 'Omnitron channel id', positive)
     .option('--list <id>', 'only this stock list (the main one or one WAREHOUSE_CODES maps)', positive)
     .option('--repair', 'send the expected quantity of each drifted SKU (a batch request, as the flows send)')
+    .option('--dry-run', 'compare only: write no report, repair nothing; the summary names the first SKUs found wrong')
     .option('--wait', 'follow the run until it ends, then print a summary')
     .option('--out <file>', 'write the SKUs found drifted or missing as JSON lines (implies --wait)')
     .option('--json', 'print one JSON object for machines')
     .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage))
-    .action(async (opts: ReconcileOptions) => {
+    .action(async (opts: ReconcileOptions, command: Command) => {
+      if (opts.dryRun && opts.out) {
+        command.error('error: --out reads back the reports a reconcile wrote; a --dry-run writes none', {
+          exitCode: EXIT.usage,
+        });
+      }
       process.exitCode = await reconcileAction(opts);
     });
 }

@@ -6,12 +6,13 @@ import type { Client, WorkflowExecutionDescription, WorkflowExecutionStatusName 
 import { anyProgressQuery, type AnyFlowProgress } from '../../workflows/definitions';
 import type { BatchRequestsSummary } from '../../workflows/batch-requests';
 import type { ReconcileSummary } from '../../workflows/reconcile';
+import type { DryRunSummary } from '../../workflows/dry-run';
 import type { SendFlowSummary } from '../../workflows/send-flows';
 import { describeOrUndefined, EXIT, failureChain, type ExitCode, type FlowRef } from './flow-command';
 import { leftWrong, reconcileSummaryRows } from './reconcile';
 import { describeProgress, formatDuration, formatTable, listName } from './progress-view';
 
-export type FlowSummary = SendFlowSummary | BatchRequestsSummary | ReconcileSummary;
+export type FlowSummary = SendFlowSummary | DryRunSummary | BatchRequestsSummary | ReconcileSummary;
 
 /** What `sync --json` and `status --json` print: one object, the same shape for both. */
 export interface RunReport {
@@ -36,7 +37,10 @@ export interface RunReport {
   durationMs?: number;
 }
 
+const isDryRun = (summary: FlowSummary): summary is DryRunSummary => 'wouldSend' in summary;
+
 function hasFailedItems(summary: FlowSummary): boolean {
+  if (isDryRun(summary)) return false; // a report of what would happen: nothing failed
   if ('reportPrefix' in summary) return leftWrong(summary) > 0;
   if ('flow' in summary) {
     return (
@@ -98,9 +102,25 @@ export async function reportOf(
   return report;
 }
 
+/** A dry run: what would have been sent, by outcome, with the first items of each. Nothing was committed or sent. */
+function dryRunRows(s: DryRunSummary): [string, string | number][] {
+  const item = (i: DryRunSummary['examples']['send'][number]) =>
+    `${i.sku ?? `stock ${i.stockPk ?? '?'}`}${i.quantity !== undefined ? ` -> ${i.quantity}` : ''}` +
+    (i.reason ? ` (${i.reason})` : '');
+  return [
+    ['DRY RUN', 'nothing was committed or sent'],
+    ['pages', s.pages],
+    ['would send', s.wouldSend],
+    ...Object.entries(s.wouldFail).map(([reason, n]): [string, number] => [`would fail: ${reason}`, n]),
+    ['first to send', s.examples.send.map(item).join(', ') || '-'],
+    ['first to fail', s.examples.fail.map(item).join(', ') || '-'],
+  ];
+}
+
 function summaryRows(summary: FlowSummary, durationMs: number | undefined): [string, string | number][] {
-  const rows: [string, string | number][] =
-    'reportPrefix' in summary
+  const rows: [string, string | number][] = isDryRun(summary)
+    ? dryRunRows(summary)
+    : 'reportPrefix' in summary
       ? reconcileSummaryRows(summary)
       : 'flow' in summary
         ? [

@@ -79,6 +79,19 @@ describe('stockflow operator commands', () => {
   });
 
   test('sync --wait --json follows a run to its summary; failed items exit 3; status reports the closed run', async () => {
+    // A dry run first: what the run would send, nothing committed or sent (exit 0: nothing failed).
+    const dry = await stockflow('sync', 'insertProductStocks', '--channel', '2', '--dry-run', '--wait', '--json');
+    expect(dry.code).toBe(0);
+    expect(json<RunReport>(dry).summary).toMatchObject({
+      dryRun: true,
+      wouldSend: 294,
+      wouldFail: { 'Product has not been sent': 6 },
+    });
+    const dryText = await stockflow('status', 'insertProductStocks', '--channel', '2');
+    expect(dryText.stdout).toContain('DRY RUN');
+    expect(dryText.stdout).toMatch(/would send\s+294/);
+    expect(dryText.stdout).toMatch(/would fail: Product has not been sent\s+6/);
+
     const synced = await stockflow('sync', 'insertProductStocks', '--channel', '2', '--wait', '--json');
     expect(synced.code).toBe(3); // every 50th product was never listed on the channel: 6 of 300 fail
     const report = json<RunReport>(synced);
@@ -125,6 +138,15 @@ describe('stockflow operator commands', () => {
     ).json()) as { drifted: { sku: string; held: number | null }[] };
     expect(drifted).toHaveLength(4);
     const out = join(stateDir, 'drift.jsonl');
+    // A dry run compares only: it names the SKUs found wrong, writes no report and repairs nothing.
+    const dry = await stockflow('reconcile', '--channel', '2', '--list', '1', '--dry-run', '--wait', '--json');
+    expect(dry.code).toBe(3);
+    const dryReport = json<{ summary: { drift: number; dryRun: boolean; examples: { sku: string }[] } }>(dry);
+    expect(dryReport.summary).toMatchObject({ drift: 4, dryRun: true });
+    expect(dryReport.summary.examples.map((e) => e.sku).sort()).toEqual(drifted.map((d) => d.sku).sort());
+    const both = await stockflow('reconcile', '--channel', '2', '--dry-run', '--out', out);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--dry-run writes none');
     const found = await stockflow('reconcile', '--channel', '2', '--list', '1', '--out', out, '--json');
     if (found.code !== 3) console.log(found);
     expect(found.code).toBe(3);

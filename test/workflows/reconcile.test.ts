@@ -30,7 +30,7 @@ afterAll(async () => {
 
 async function reconcile(
   channelId: number,
-  options: { repair?: boolean; stockListId?: number; readAttempts?: number } = {},
+  options: { repair?: boolean; stockListId?: number; readAttempts?: number; dryRun?: boolean } = {},
 ) {
   const { readAttempts, ...rest } = options;
   const tuning = { ...FAST_TUNING, ...(readAttempts ? { readAttempts } : {}) };
@@ -183,6 +183,23 @@ test('a stock that changed after it was read is not repaired with the old quanti
   // The update flow sends the new stock.
   await (await env.stockflow.start('updateProductStocks', { channelId: 2, tuning: FAST_TUNING })).result();
   expect(await mismatches(env, 2)).toEqual(wrongBefore);
+}, 120_000);
+
+test('a dry run compares only: it names what is wrong, writes no report and repairs nothing', async () => {
+  const wrongBefore = await mismatches(env, 1);
+  const { drifted } = await env.control<{ drifted: { sku: string }[] }>('POST', 'channels/1/drift', {
+    random: { count: 5, seed: 77 },
+  });
+  const reportsBefore = env.sandbox.state.catalog.reports.all.length;
+  const summary = await reconcile(1, { dryRun: true, repair: true });
+  expect(summary).toMatchObject({ dryRun: true, repair: false, repaired: 0 });
+  // Everything wrong is found (what the tests before left wrong too), and named in the examples.
+  expect(summary.drift + summary.missing).toBe(wrongBefore.length + drifted.length);
+  expect(summary.examples?.map((f) => f.sku)).toEqual(expect.arrayContaining(drifted.map((d) => d.sku)));
+  expect(env.sandbox.state.catalog.reports.all.length).toBe(reportsBefore);
+  expect((await mismatches(env, 1)).length).toBe(wrongBefore.length + drifted.length);
+  // Put right for the tests after.
+  await reconcile(1, { repair: true });
 }, 120_000);
 
 test('a channel that cannot be read counts its SKUs unknown, never match', async () => {

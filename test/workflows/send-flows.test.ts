@@ -3,6 +3,7 @@
  * and the sync Shopify channel (2). After each run the marketplace must hold exactly Omnitron's stock for every SKU of
  * the channel, every batch must be finished, and the error reports must follow the is_success_log rule.
  */
+import type { DryRunSummary } from '../../workflows/dry-run';
 import type { SendFlowSummary } from '../../workflows/send-flows';
 import { batchCounts, FAST_TUNING, mismatches, startStockTestEnv, type StockTestEnv } from '../support/stock-env';
 
@@ -72,7 +73,40 @@ async function expectPriceNotFoundReportedOnce(channelId: number): Promise<void>
 
 describe('async channel (Trendyol)', () => {
   test('insertProductStocks delivers every stock, page after page, with a report per call and per failure', async () => {
+    // First a dry run: it pages through the whole list (two pages per run, so across continue-as-new), resolves it,
+    // and commits, sends and reports nothing.
+    const before = {
+      batches: env.sandbox.state.catalog.batches.all.size,
+      reports: env.sandbox.state.catalog.reports.all.length,
+      market: env.sandbox.state.marketplace.stats().requests,
+    };
+    const dry = (await (
+      await env.stockflow.start('insertProductStocks', {
+        channelId: 1,
+        dryRun: true,
+        tuning: { ...FAST_TUNING, pagesPerRun: 2 },
+      })
+    ).result()) as unknown as DryRunSummary;
+    expect(dry).toMatchObject({
+      dryRun: true,
+      pages: Math.ceil(SKUS / 40),
+      fetched: SKUS,
+      wouldSend: SKUS - NEVER_SENT,
+      wouldFail: { 'Product has not been sent': NEVER_SENT },
+      runs: Math.ceil(Math.ceil(SKUS / 40) / 2), // two pages a run: the counts carried over continue-as-new
+    });
+    expect(dry.examples.send).toHaveLength(10);
+    expect(dry.examples.send[0]).toMatchObject({ remoteId: expect.any(String), quantity: expect.any(Number) });
+    expect(dry.examples.fail).toHaveLength(NEVER_SENT);
+    expect({
+      batches: env.sandbox.state.catalog.batches.all.size,
+      reports: env.sandbox.state.catalog.reports.all.length,
+      market: env.sandbox.state.marketplace.stats().requests,
+    }).toEqual(before);
+
     const summary = await run('insertProductStocks', { channelId: 1, tuning: FAST_TUNING });
+    // The run does what the dry run said.
+    expect(summary.stocksSent).toBe(dry.wouldSend);
     expect(summary).toMatchObject({
       stocksSent: SKUS - NEVER_SENT,
       stocksFailed: NEVER_SENT,
