@@ -30,11 +30,18 @@ async function main(): Promise<void> {
     tree = await processTree(stack.pid!);
     const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
     let summary: SendFlowSummary;
+    let batchChild: string;
     try {
-      const handle = await new StockflowClient(new Client({ connection }), 'stockflow').start('insertProductStocks', {
-        channelId: 2,
-      });
+      const stockflow = new StockflowClient(new Client({ connection }), 'stockflow');
+      const handle = await stockflow.start('insertProductStocks', { channelId: 2 });
       summary = (await handle.result()) as SendFlowSummary;
+      // The async channel: its pages wait in awaitChannelBatch children, which an operator finds by channel too.
+      const trendyol = await stockflow.start('insertProductStocks', { channelId: 1 });
+      await trendyol.result();
+      const history = await trendyol.fetchHistory();
+      const started = (history.events ?? []).find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes);
+      batchChild = started?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? '';
+      if (!batchChild.startsWith('stock/1/batch/')) throw new Error('the Trendyol run started no batch child');
     } finally {
       await connection.close();
     }
@@ -44,6 +51,14 @@ async function main(): Promise<void> {
     console.log(
       `web UI lists stock/2/insertProductStocks (sent ${summary.stocksSent}) for ${query}; screenshot ${screenshot}`,
     );
+    const childQuery = 'StockChannelId="1" AND WorkflowType="awaitChannelBatch"';
+    const childShot = await findRunInWebUi(
+      `http://127.0.0.1:${uiPort}`,
+      childQuery,
+      batchChild,
+      'batch-child-by-channel',
+    );
+    console.log(`web UI lists the batch child ${batchChild} for ${childQuery}; screenshot ${childShot}`);
   } finally {
     stack.kill('SIGINT');
     await once(stack, 'exit');
