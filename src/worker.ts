@@ -28,6 +28,8 @@ export interface StockflowWorkerOptions {
   identity?: string;
   /** Omnitron and the channel adapters; without them only the self-check runs (nothing to sync with). */
   stock?: StockActivityDeps;
+  /** The payload codec's converter (src/temporal/codec.ts); absent: payloads in the clear. */
+  dataConverter?: WorkerOptions['dataConverter'];
 }
 
 /** Path of the workflow bundle entry, valid both from source (ts) and from dist/ (js). */
@@ -82,6 +84,7 @@ export async function createStockflowWorker(options: StockflowWorkerOptions): Pr
     namespace: options.namespace,
     identity,
     shutdownGraceTime: (options.shutdownGraceTime ?? '30s') as WorkerOptions['shutdownGraceTime'],
+    dataConverter: options.dataConverter,
   };
   const main = await Worker.create({
     ...common,

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../config';
+import { codecDataConverter } from '../temporal/codec';
 import { temporalConnectionOptions } from '../temporal/connection';
 
 /** An open connection to the configured Temporal, for one CLI command. */
@@ -26,7 +27,11 @@ export async function withTemporal<T>(fn: (session: TemporalSession) => Promise<
     throw new Error(`cannot reach Temporal at ${address} (is \`stockflow start\` running?): ${reason}`);
   }
   try {
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      dataConverter: codecDataConverter(config.codecKeys),
+    });
     return await fn({ config, address, client });
   } finally {
     await connection.close();

@@ -7,8 +7,10 @@
  *   cluster the docker-compose stack run natively: PostgreSQL, Temporal server, Web UI server, N workers
  *   check   run the self-check workflow against the configured stack and print what answered
  *   schedule list, trigger, pause or unpause the flows' Temporal Schedules
- *   sync, status, pause, resume, cancel   run and steer one stock flow of a channel (src/cli/flows.ts)
+ *   sync, status   run one stock flow of a channel and report on it (src/cli/flows.ts)
+ *   pause, resume, cancel   steer a running flow (src/cli/steer.ts)
  *   reconcile compare a channel with the stock API, optionally repair drift (src/cli/reconcile.ts)
+ *   codec-server   decode/encode encrypted payloads for the Web UI and the Temporal CLI (src/cli/codec.ts)
  */
 import { Command } from 'commander';
 import { startCommand } from './start';
@@ -17,6 +19,7 @@ import { sandboxCommand } from './sandbox';
 import { clusterCommand } from './cluster';
 import { registerFlowCommands } from './flows';
 import { registerSteeringCommands } from './steer';
+import { codecServerCommand } from './codec';
 import { scheduleCommand } from './schedules';
 import { reconcileCommand } from './reconcile';
 
@@ -64,6 +67,7 @@ program.addCommand(scheduleCommand());
 
 registerFlowCommands(program);
 registerSteeringCommands(program);
+codecServerCommand(program);
 reconcileCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -8,6 +8,8 @@ import { startSandbox, type Sandbox } from '../sandbox/server';
 import { temporalConnectionOptions } from '../temporal/connection';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { prebuiltBundle } from '../temporal/bundle';
+import { codecDataConverter } from '../temporal/codec';
+import { startCodecServer, type CodecServer } from '../temporal/codec-server';
 import { ensureStockSchedules } from '../temporal/schedules';
 import { awaitSearchAttributes, ensureNamespace, ensureSearchAttributes } from '../temporal/search-attributes';
 import { configuredStockDeps, createStockflowWorker } from '../worker';
@@ -26,13 +28,23 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
   const config = loadConfig();
   installObservability({ metricsAddress: config.observability.metricsAddress, level: config.observability.logLevel });
   let server: DevServer | undefined;
+  let codecServer: CodecServer | undefined;
   let address = config.temporal.address;
   if (!address) {
     if (!opts.embeddedServer) throw new Error('TEMPORAL_ADDRESS: required for `stockflow worker` (host:port)');
     const stateDir = resolve(config.devServer.stateDir);
+    if (config.codecKeys) {
+      codecServer = await startCodecServer({
+        keys: config.codecKeys,
+        port: config.codecServerPort,
+        origins: [`http://127.0.0.1:${config.devServer.uiPort}`, `http://localhost:${config.devServer.uiPort}`],
+      });
+      console.log(`Codec server: ${codecServer.url} (payloads are encrypted; the Web UI decodes through it)`);
+    }
     server = await startDevServer({
       port: config.devServer.port,
       uiPort: config.devServer.uiPort,
+      uiCodecEndpoint: codecServer?.url,
       dbFilename: join(stateDir, 'temporal.db'),
       logFile: join(stateDir, 'temporal.log'),
       provision: { log: (line) => console.log(line) },
@@ -72,6 +84,7 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
       taskQueue: config.temporal.taskQueue,
       shutdownGraceTime: config.worker.shutdownGraceTime,
       workflowBundle: prebuiltBundle(),
+      dataConverter: codecDataConverter(config.codecKeys),
       stock: configuredStockDeps(config) ?? (sandbox ? sandboxStockDeps(sandbox.urls) : undefined),
     });
     if (config.omnitron)
@@ -83,6 +96,7 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
       const client = new Client({
         connection: await Connection.connect(connectionOptions),
         namespace: config.temporal.namespace,
+        dataConverter: codecDataConverter(config.codecKeys),
       });
       try {
         const ensured = await ensureStockSchedules(client, {
@@ -107,5 +121,6 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
       await server.stop();
       console.log('Temporal dev server stopped.');
     }
+    await codecServer?.close();
   }
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { durationText } from '../../workflows/durations';
 import { loadChannels, type ChannelSettings } from './channels';
 import { ConfigError } from './errors';
+import { parseCodecKeys, type CodecKey } from '../temporal/codec';
 import { secretFromEnv } from './secrets';
 
 export { ConfigError };
@@ -29,6 +30,8 @@ const envSchema = z.object({
   STOCKFLOW_STATE_DIR: z.string().min(1).default('.stockflow'),
   /** Port of the embedded sandbox `stockflow start` runs when no real Omnitron is configured (0 = any free port). */
   STOCKFLOW_SANDBOX_PORT: z.coerce.number().int().min(0).max(65_535).default(8090),
+  /** The codec server `stockflow start` runs for the Web UI when STOCKFLOW_CODEC_KEYS is set (0: any free port). */
+  STOCKFLOW_CODEC_PORT: z.coerce.number().int().min(0).max(65_535).default(8234),
   /** SKUs of the sandbox's demo catalogue. */
   STOCKFLOW_SANDBOX_SKUS: z.coerce.number().int().min(1).max(5_000_000).default(1000),
   /** Omnitron's API base, e.g. https://omnitron.example.com/api/v1/ — set it to leave the sandbox for the real one. */
@@ -72,6 +75,9 @@ export interface Config {
   whippy?: { baseURL: string; apiToken: string };
   /** Marketplace adapters by Omnitron channel id (from STOCKFLOW_CHANNELS_FILE). */
   channels: Map<number, ChannelSettings>;
+  /** Payload encryption keys (STOCKFLOW_CODEC_KEYS), the first the current one; absent: payloads in the clear. */
+  codecKeys?: CodecKey[];
+  codecServerPort: number;
 }
 
 /** Reads every setting from `env`; throws {@link ConfigError} naming each invalid key. */
@@ -102,6 +108,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if ('error' in token) problems.push({ key: 'WHIPPY_API_TOKEN', message: token.error });
     else if (e?.WHIPPY_URL) whippy = { baseURL: e.WHIPPY_URL, apiToken: token.value };
   }
+  let codecKeys: CodecKey[] | undefined;
+  if (env.STOCKFLOW_CODEC_KEYS || env.STOCKFLOW_CODEC_KEYS_FILE) {
+    const secret = secretFromEnv('STOCKFLOW_CODEC_KEYS', env);
+    const parsedKeys = 'error' in secret ? { problem: secret.error } : parseCodecKeys(secret.value);
+    if ('problem' in parsedKeys) problems.push({ key: 'STOCKFLOW_CODEC_KEYS', message: parsedKeys.problem });
+    else codecKeys = parsedKeys.keys;
+  }
   let channels = new Map<number, ChannelSettings>();
   if (env.STOCKFLOW_CHANNELS_FILE) {
     const loaded = loadChannels(env.STOCKFLOW_CHANNELS_FILE, env);
@@ -126,6 +139,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     omnitron,
     whippy,
     channels,
+    codecKeys,
+    codecServerPort: e.STOCKFLOW_CODEC_PORT,
   };
 }
 

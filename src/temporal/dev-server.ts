@@ -21,6 +21,8 @@ export interface DevServerOptions {
   port?: number;
   /** Web UI port; the UI is headless when omitted. */
   uiPort?: number;
+  /** A codec server the Web UI decodes payloads with (the browser calls it). */
+  uiCodecEndpoint?: string;
   /** SQLite file that keeps workflows across restarts; in-memory when omitted. */
   dbFilename?: string;
   /** Extra `temporal server start-dev` arguments, e.g. dynamic config for tests. */
@@ -141,6 +143,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', NAMESPACE];
   args.push('--log-format', 'json', '--log-level', 'warn');
   args.push(...(options.uiPort !== undefined ? ['--ui-port', String(options.uiPort)] : ['--headless']));
+  if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dbFilename) {
     mkdirSync(dirname(options.dbFilename), { recursive: true });
     args.push('--db-filename', options.dbFilename);

@@ -2,6 +2,8 @@
  * A sandbox seeded with a catalogue, a stockflow worker wired to it (as in production, through the real clients over
  * loopback) and the typed client — one per test file, on the shared dev server.
  */
+import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { StockflowWorker } from '../../src/worker';
 import type { ChannelConfig } from '../../src/channels/registry';
 import { StockflowClient } from '../../src/client';
@@ -31,6 +33,8 @@ export interface StockTestOptions {
   /** Client timeout towards the sandbox (short in fault tests). */
   timeoutMs?: number;
   safetyBuffer?: number;
+  /** The payload codec's converter, for the worker and `stockflow` (env.temporal.client stays without it). */
+  dataConverter?: DataConverter;
 }
 
 export async function startStockTestEnv(options: StockTestOptions): Promise<StockTestEnv> {
@@ -50,6 +54,7 @@ export async function startStockTestEnv(options: StockTestOptions): Promise<Stoc
   const worker = await createTestWorker(temporal, {
     namespace: temporal.namespace,
     taskQueue,
+    dataConverter: options.dataConverter,
     stock: sandboxStockDeps(sandbox.urls, {
       limits: options.limits,
       timeoutMs: options.timeoutMs,
@@ -63,7 +68,16 @@ export async function startStockTestEnv(options: StockTestOptions): Promise<Stoc
     temporal,
     worker,
     workerRun,
-    stockflow: new StockflowClient(temporal.client, taskQueue),
+    stockflow: new StockflowClient(
+      options.dataConverter
+        ? new Client({
+            connection: temporal.client.connection,
+            namespace: temporal.namespace,
+            dataConverter: options.dataConverter,
+          })
+        : temporal.client,
+      taskQueue,
+    ),
     taskQueue,
     control,
     close: async () => {

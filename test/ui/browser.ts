@@ -27,12 +27,18 @@ const CHROMIUM_ARGS = [
  * and the page does not always refresh by itself. When the run never shows, the error carries what the page did show
  * and a screenshot of it.
  */
-export async function findRunInWebUi(
-  uiUrl: string,
-  query: string,
-  text: string,
-  name = 'workflows-by-search-attribute',
-) {
+export function findRunInWebUi(uiUrl: string, query: string, text: string, name = 'workflows-by-search-attribute') {
+  const url = `${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`;
+  return findTextInWebUi(url, text, name, `list ${text} for ${query}`);
+}
+
+/** The page of one run (its input and result as the UI decodes them: through the codec endpoint when it has one). */
+export function findOnRunPage(uiUrl: string, workflowId: string, runId: string, text: string, name: string) {
+  const url = `${uiUrl}/namespaces/default/workflows/${encodeURIComponent(workflowId)}/${runId}/history`;
+  return findTextInWebUi(url, text, name, `show ${text} on the page of ${workflowId}`);
+}
+
+async function findTextInWebUi(url: string, text: string, name: string, what: string) {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: CHROMIUM_ARGS,
@@ -41,7 +47,6 @@ export async function findRunInWebUi(
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     mkdirSync(ARTIFACTS, { recursive: true });
     const screenshot = join(ARTIFACTS, `${name}.png`);
-    const url = `${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`;
     for (let attempt = 1; ; attempt++) {
       await page.goto(url);
       try {
@@ -51,12 +56,9 @@ export async function findRunInWebUi(
         if (attempt < 6) continue;
         await page.screenshot({ path: screenshot, fullPage: true });
         const shown = (await page.locator('body').innerText()).replace(/\s+/g, ' ').slice(0, 600);
-        throw new Error(
-          `the Web UI did not list ${text} for ${query} in 90 s (screenshot ${screenshot}); it showed: ${shown}`,
-          {
-            cause: error,
-          },
-        );
+        throw new Error(`the Web UI did not ${what} in 90 s (screenshot ${screenshot}); it showed: ${shown}`, {
+          cause: error,
+        });
       }
     }
     await page.screenshot({ path: screenshot, fullPage: true });

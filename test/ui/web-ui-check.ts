@@ -8,21 +8,35 @@
  * Not a jest test: it needs a browser on the machine, which `npm test` must not require.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { StockflowClient } from '../../src/client';
+import { loadConfig } from '../../src/config';
+import { codecDataConverter } from '../../src/temporal/codec';
 import { freePort } from '../../src/temporal/dev-server';
 import type { SendFlowSummary } from '../../workflows/send-flows';
 import { CLI, embeddedStackEnv, killAll, processTree, stillRunning, waitForLine } from '../support/processes';
-import { findRunInWebUi } from './browser';
+import { findOnRunPage, findRunInWebUi } from './browser';
 
 async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'stockflow-web-ui-'));
   const [port, uiPort] = [await freePort(), await freePort()];
-  const env = embeddedStackEnv({ stateDir, port, uiPort, skus: 200 });
+  // With payload encryption on: the UI shows decoded payloads through the codec server `stockflow start` runs.
+  const codecPort = await freePort();
+  const env = embeddedStackEnv({
+    stateDir,
+    port,
+    uiPort,
+    skus: 200,
+    extra: {
+      STOCKFLOW_CODEC_KEYS: `ui-check:${randomBytes(32).toString('base64')}`,
+      STOCKFLOW_CODEC_PORT: String(codecPort),
+    },
+  });
   const stack = spawn(process.execPath, [CLI, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let tree: number[] = [];
   try {
@@ -31,10 +45,15 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
     let summary: SendFlowSummary;
     let batchChild: string;
+    let runId: string;
     try {
-      const stockflow = new StockflowClient(new Client({ connection }), 'stockflow');
+      const stockflow = new StockflowClient(
+        new Client({ connection, dataConverter: codecDataConverter(loadConfig(env).codecKeys) }),
+        'stockflow',
+      );
       const handle = await stockflow.start('insertProductStocks', { channelId: 2 });
       summary = (await handle.result()) as SendFlowSummary;
+      runId = handle.firstExecutionRunId;
       // The async channel: its pages wait in awaitChannelBatch children, which an operator finds by channel too.
       const trendyol = await stockflow.start('insertProductStocks', { channelId: 1 });
       await trendyol.result();
@@ -59,6 +78,17 @@ async function main(): Promise<void> {
       'batch-child-by-channel',
     );
     console.log(`web UI lists the batch child ${batchChild} for ${childQuery}; screenshot ${childShot}`);
+    // The history holds ciphertext; the run's page shows its input decoded through the codec endpoint.
+    const decodedShot = await findOnRunPage(
+      `http://127.0.0.1:${uiPort}`,
+      'stock/2/insertProductStocks',
+      runId,
+      'channelId',
+      'run-input-decoded',
+    );
+    console.log(
+      `web UI shows the encrypted run's input decoded (codec server :${codecPort}); screenshot ${decodedShot}`,
+    );
   } finally {
     stack.kill('SIGINT');
     await once(stack, 'exit');
