@@ -3,6 +3,7 @@
  * right thing per error class: 429 waits exactly its Retry-After, 5xx/timeouts back off, 4xx and bad data fail the
  * page at once (the run goes on with the next one).
  */
+import { setMaxListeners } from 'node:events';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import pLimit from 'p-limit';
 import type { Duration } from '@temporalio/common';
@@ -59,6 +60,9 @@ export async function activityStep<T>(
     context.heartbeat(next);
   };
   const uninterrupted = <R>(fn: () => Promise<R>) => abortableRequests(undefined, fn);
+  // Every request in flight listens to the signal (a step may run a few dozen at once); each removes its listener
+  // when it ends, so many listeners are concurrency, not a leak.
+  setMaxListeners(256, context.cancellationSignal);
   try {
     // Cancellation (the workflow waits for it: WAIT_CANCELLATION_COMPLETED) aborts the HTTP call in progress, except
     // inside `uninterrupted` steps; the activity then reports itself cancelled.

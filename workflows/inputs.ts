@@ -5,6 +5,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { z } from 'zod';
 import { duration } from './durations';
+import { issueLines } from './issues';
 
 const channelId = z.number().int().positive();
 
@@ -89,7 +90,7 @@ export type BatchRequestsInput = z.input<typeof batchRequestsInputSchema>;
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`);
+  const fields = issueLines(parsed.error, 'input');
   throw ApplicationFailure.create({
     type: 'InvalidInput',
     nonRetryable: true,

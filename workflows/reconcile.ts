@@ -35,7 +35,7 @@ import { spanAt } from './reconcile-spans';
 import { handlePauseResume } from './steering';
 
 /** A chunk compared and reported: its counts, and with `repair` the stocks to repair. */
-type ComparedChunk = Omit<ReconcileChunkResult, 'findings' | 'safetyBuffer'> & { repairs: RepairCandidate[] };
+type ComparedChunk = Omit<ReconcileChunkResult, 'findings' | 'safetyBuffer' | 'listFirst'>;
 
 const compared = (chunk: ReconcileChunkResult, repairs: RepairCandidate[]): ComparedChunk => ({
   counts: chunk.counts,
@@ -272,16 +272,18 @@ export async function reconcileChannelStock(
         repair: repairing,
         readChannel: true,
         readAttempts: tuning.readAttempts,
+        dryRun: input.dryRun,
       };
       try {
         const chunk = await act.reconcileChunk(chunkInput);
-        const { findings, safetyBuffer } = chunk;
+        const { findings, safetyBuffer, listFirst } = chunk;
         if (input.dryRun) {
           examples = [...examples, ...findings].slice(0, DRY_RUN_EXAMPLES);
           return compared(chunk, []);
         }
-        if (findings.length === 0) return compared(chunk, []);
-        // Reporting is Omnitron's work: on the workflow's queue, its retries cost the channel nothing.
+        // The chunk reported what it found itself; only when Omnitron failed it there is anything left, which
+        // reportChunk finishes on the workflow's queue (its retries cost the channel nothing).
+        if (findings.length === 0) return compared(chunk, chunk.repairs);
         const { repairs } = await act.reportChunk({
           channelId,
           target,
@@ -290,6 +292,8 @@ export async function reconcileChannelStock(
           repair: repairing,
           findings,
           safetyBuffer,
+          repairs: chunk.repairs,
+          listFirst,
         });
         return compared(chunk, repairs);
       } catch (err) {

@@ -8,6 +8,7 @@ import { ConfigError } from '../config/errors';
 import type { ChannelAdapter, ChannelLimits } from './port';
 import { SHOPIFY_DEFAULT_API_VERSION, SHOPIFY_DEFAULT_LIMITS, ShopifyAdapter } from './shopify/adapter';
 import { TRENDYOL_DEFAULT_LIMITS, TrendyolAdapter } from './trendyol/adapter';
+import { issueEntries } from '../../workflows/issues';
 
 const limitsOverride = z
   .object({
@@ -68,7 +69,7 @@ export type ChannelConfig = z.input<typeof channelConfigSchema>;
 export function createChannelAdapter(config: unknown): ChannelAdapter {
   const parsed = channelConfigSchema.safeParse(config);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => ({ key: i.path.join('.') || 'adapter', message: i.message })));
+    throw new ConfigError(issueEntries(parsed.error, 'adapter').map(({ path, message }) => ({ key: path, message })));
   }
   const c = parsed.data;
   switch (c.adapter) {

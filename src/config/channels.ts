@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { STOCK_FLOWS, type StockFlowName } from '../../workflows/definitions';
 import { durationText } from '../../workflows/durations';
 import { channelConfigSchema, type ChannelConfig } from '../channels/registry';
-import { formatIssuePath } from '../http/errors';
+import { issueEntries } from '../../workflows/issues';
 import { secretFromEnv } from './secrets';
 
 type Problem = { key: string; message: string };
@@ -63,9 +63,7 @@ export function loadChannels(
     const { channelId, schedule, safetyBuffer, ...fields } = raw as Record<string, unknown>;
     const settings = channelSettingsSchema.safeParse({ schedule, safetyBuffer });
     if (!settings.success) {
-      for (const issue of settings.error.issues) {
-        problems.push({ key: `${where}.${formatIssuePath(issue.path)}`, message: issue.message });
-      }
+      for (const { path, message } of issueEntries(settings.error)) problems.push({ key: `${where}.${path}`, message });
     }
     if (!Number.isInteger(channelId) || (channelId as number) <= 0) {
       problems.push({ key: `${where}.channelId`, message: 'expected a positive integer' });
@@ -91,9 +89,9 @@ export function loadChannels(
     const parsed = channelConfigSchema.safeParse(resolved);
     if (!parsed.success) {
       // A secret whose variable is missing was named above; zod would only add "required" for it.
-      for (const issue of parsed.error.issues.filter((i) => !unresolved.has(String(i.path[0])))) {
-        // Messages come from zod (never the values), so a secret cannot leak into them.
-        problems.push({ key: `${where}.${formatIssuePath(issue.path)}`, message: issue.message });
+      // Messages come from zod (never the values), so a secret cannot leak into them.
+      for (const { path, message } of issueEntries(parsed.error)) {
+        if (!unresolved.has(path.split(/[.[]/)[0]!)) problems.push({ key: `${where}.${path}`, message });
       }
     } else if (Number.isInteger(channelId) && settings.success) {
       channels.set(channelId as number, { adapter: parsed.data, ...settings.data });

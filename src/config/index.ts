@@ -9,6 +9,7 @@ import { loadChannels, type ChannelSettings } from './channels';
 import { ConfigError } from './errors';
 import { parseCodecKeys, type CodecKey } from '../temporal/codec';
 import { secretFromEnv } from './secrets';
+import { issueEntries } from '../../workflows/issues';
 
 export { ConfigError };
 
@@ -87,7 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(present);
   const problems = parsed.success
     ? []
-    : parsed.error.issues.map((i) => ({ key: i.path.join('.'), message: i.message }));
+    : issueEntries(parsed.error).map(({ path, message }) => ({ key: path, message }));
   const e = parsed.success ? parsed.data : undefined;
 
   const temporal = temporalConnection(env, problems);

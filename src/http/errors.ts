@@ -8,6 +8,7 @@
  */
 import { type AxiosError, isAxiosError } from 'axios';
 import type { z } from 'zod';
+import { issueEntries } from '../../workflows/issues';
 
 /** Stable names, also used as Temporal ApplicationFailure `type`s. */
 export type StockflowErrorType =
@@ -127,22 +128,11 @@ export class ResponseValidationError extends StockflowError {
   }
 }
 
-/** Turns a zod issue path into `results[3].stock`. */
-export function formatIssuePath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
-    '',
-  );
-}
-
 /** Validates a response body; a mismatch is a {@link ResponseValidationError} naming the fields, never a crash later. */
 export function parseResponse<S extends z.ZodType>(schema: S, data: unknown, what: string): z.infer<S> {
   const parsed = schema.safeParse(data);
   if (parsed.success) return parsed.data;
-  throw new ResponseValidationError(
-    what,
-    parsed.error.issues.slice(0, 10).map((i) => ({ path: formatIssuePath(i.path), message: i.message })),
-  );
+  throw new ResponseValidationError(what, issueEntries(parsed.error).slice(0, 10));
 }
 
 /** Retry-After is delta-seconds or an HTTP date (RFC 9110 §10.2.3). */

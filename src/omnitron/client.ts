@@ -15,7 +15,7 @@ import type { AxiosInstance, AxiosRequestConfig } from 'axios';
 import { z } from 'zod';
 import { createHttpClient } from '../http/client';
 import pLimit from 'p-limit';
-import { AuthenticationError, formatIssuePath, parseResponse, ResponseValidationError } from '../http/errors';
+import { AuthenticationError, parseResponse, ResponseValidationError } from '../http/errors';
 import { type DrfPage, drfPageSchema, iteratePages } from '../shared/drf-page';
 import {
   type BatchObject,
@@ -44,6 +44,7 @@ import {
   productStockSchema,
 } from './schemas';
 import { OmnitronSession } from './session';
+import { issueEntries } from '../../workflows/issues';
 
 export interface OmnitronClientOptions {
   baseURL: string;
@@ -140,7 +141,7 @@ function validateEachStock(records: readonly unknown[]): Pick<ProductStockPage, 
       index,
       pk: typeof pk === 'number' ? pk : undefined,
       versionDate: typeof versionDate === 'string' ? versionDate : undefined,
-      fields: parsed.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message })),
+      fields: issueEntries(parsed.error),
     });
   });
   return { stocks, malformed };

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { BATCH_STATUSES } from './batch-requests';
 import { badRequest, installErrorHandler, type Query, single } from './http-helpers';
 import type { SandboxState } from './state';
+import { issueLines } from '../../workflows/issues';
 
 const seedSchema = z.object({
   skus: z.number().int().min(1).max(5_000_000, 'at most 5000000 SKUs'),
@@ -77,7 +78,7 @@ function requiredChannel(query: Query): number {
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const parsed = schema.safeParse(body ?? {});
   if (parsed.success) return parsed.data;
-  throw badRequest({ errors: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`) });
+  throw badRequest({ errors: issueLines(parsed.error) });
 }
 
 export function catalogControlRoutes(state: SandboxState): FastifyPluginAsync {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { FACES, faultConfigSchema, type Face } from './faults';
 import { onlyGiven } from './http-helpers';
 import type { SandboxState } from './state';
+import { drfFieldErrors } from '../../workflows/issues';
 
 const faceParam = z.object({ face: z.enum(FACES) });
 
@@ -24,9 +25,7 @@ export function controlRoutes(state: SandboxState): FastifyPluginAsync {
         .safeParse(request.body ?? {});
       if (!params.success) return reply.code(400).send({ face: [`must be one of ${FACES.join(', ')}`] });
       if (!body.success) {
-        return reply
-          .code(400)
-          .send(Object.fromEntries(body.error.issues.map((i) => [i.path.join('.') || 'body', [i.message]])));
+        return reply.code(400).send(drfFieldErrors(body.error));
       }
       return state.faults.set(params.data.face as Face, onlyGiven(body.data, request.body));
     });

@@ -25,6 +25,7 @@ import { z } from 'zod';
 import { marketplaceTunablesSchema, SHOPIFY_IDEMPOTENCY_FAULTS } from './marketplace-state';
 import { onlyGiven } from './http-helpers';
 import type { SandboxState } from './state';
+import { drfFieldErrors } from '../../workflows/issues';
 
 const quantitiesQuery = z.object({ barcodes: z.string().optional() });
 const optionsBody = marketplaceTunablesSchema.partial().strict();
@@ -53,7 +54,7 @@ export function marketplaceControlRoutes(state: SandboxState): FastifyPluginAsyn
 
     app.put('/options', async (request, reply) => {
       const body = optionsBody.safeParse(request.body ?? {});
-      if (!body.success) return reply.code(400).send(fieldErrors(body.error));
+      if (!body.success) return reply.code(400).send(drfFieldErrors(body.error));
       return market.setOptions(onlyGiven(body.data, request.body));
     });
 
@@ -61,13 +62,8 @@ export function marketplaceControlRoutes(state: SandboxState): FastifyPluginAsyn
 
     app.put('/shopify/idempotency-fault', async (request, reply) => {
       const body = idempotencyFaultBody.safeParse(request.body ?? {});
-      if (!body.success) return reply.code(400).send(fieldErrors(body.error));
+      if (!body.success) return reply.code(400).send(drfFieldErrors(body.error));
       return market.setShopifyIdempotencyFault(body.data.code, body.data.count);
     });
   };
-}
-
-/** DRF-shaped: each bad field with its messages. */
-function fieldErrors(error: z.ZodError): Record<string, string[]> {
-  return Object.fromEntries(error.issues.map((i) => [i.path.join('.') || 'body', [i.message]]));
 }

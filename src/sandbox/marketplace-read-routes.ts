@@ -12,6 +12,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SHOPIFY_MUTATION_COST, type MarketplaceState } from './marketplace-state';
 import type { SandboxState } from './state';
+import { issueLines } from '../../workflows/issues';
 
 const TRENDYOL_MAX_BARCODES = 50;
 const TRENDYOL_MAX_SIZE = 100;
@@ -106,7 +107,7 @@ export function marketplaceReadRoutes(
         if (!query.success || barcodes.length > TRENDYOL_MAX_BARCODES) {
           const message = query.success
             ? `barcodes: at most ${TRENDYOL_MAX_BARCODES} a request`
-            : query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+            : issueLines(query.error, 'query').join('; ');
           return reply.code(400).send({ errors: [{ key: 'invalid.request', message, errorCode: 'invalid.request' }] });
         }
         const content = barcodes.flatMap((barcode) => {

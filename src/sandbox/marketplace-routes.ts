@@ -20,6 +20,7 @@ import {
 } from './marketplace-state';
 import type { SandboxState } from './state';
 import { isHeldQuery, marketplaceReadRoutes, shopifyHeldAnswer } from './marketplace-read-routes';
+import { issueLines } from '../../workflows/issues';
 
 const TRENDYOL_MAX_ITEMS = 1_000;
 const SHOPIFY_MAX_INPUT_SIZE = 250;
@@ -101,7 +102,7 @@ export function marketplaceRoutes(state: SandboxState): FastifyPluginAsync {
         if (denied) return reply.code(denied.status).send(denied.body);
         const body = trendyolBody.safeParse(request.body);
         if (!body.success) {
-          const problems = body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+          const problems = issueLines(body.error).join('; ');
           return reply.code(400).send(trendyolErrors('invalid.request', problems));
         }
         if (body.data.items.length > TRENDYOL_MAX_ITEMS) {
@@ -158,9 +159,7 @@ export function marketplaceRoutes(state: SandboxState): FastifyPluginAsync {
       if (!input.success) {
         return graphqlErrors(
           'INVALID_VARIABLE',
-          `Variable $input of type InventorySetQuantitiesInput! was provided invalid value: ${input.error.issues
-            .map((i) => `${i.path.join('.')}: ${i.message}`)
-            .join('; ')}`,
+          `Variable $input of type InventorySetQuantitiesInput! was provided invalid value: ${issueLines(input.error, 'input').join('; ')}`,
         );
       }
       const { quantities, name, reason } = input.data;

@@ -19,6 +19,7 @@ import {
 } from './http-helpers';
 import type { SandboxState } from './state';
 import { STOCK_TYPES, type StockStore, UNIT_TYPES } from './stock-store';
+import { drfFieldErrors } from '../../workflows/issues';
 
 /**
  * DRF's default field messages (rest_framework/fields.py and serializers.py `default_error_messages`). Each field
@@ -106,12 +107,9 @@ type FieldErrors = Record<string, string[]>;
 
 /** DRF field errors, `{"field": ["message"]}`: one message per field (each fails one way at a time in DRF). */
 function fieldErrors(error: z.ZodError): FieldErrors {
-  const errors: FieldErrors = {};
-  for (const issue of error.issues) {
-    const key = issue.path.map(String).join('.') || 'non_field_errors';
-    errors[key] ??= [issue.message];
-  }
-  return errors;
+  return Object.fromEntries(
+    Object.entries(drfFieldErrors(error)).map(([field, messages]) => [field, messages.slice(0, 1)]),
+  );
 }
 
 /** One serializer run, errors as DRF shapes them; `T` is the errors' type (a list child's can be a bare list). */

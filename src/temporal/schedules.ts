@@ -32,6 +32,7 @@ import {
   sendFlowInputSchema,
   type SendFlowInput,
 } from '../../workflows/inputs';
+import { issueLines } from '../../workflows/issues';
 
 /**
  * How often each flow runs unless a channel says otherwise. Updates are what keep a marketplace honest, so they run
@@ -102,7 +103,7 @@ export function scheduledFlowInput(channelId: number, flow: StockFlowName, input
   for (const key of Object.keys(args)) if (args[key] === undefined) delete args[key];
   const parsed = inputSchemaOf(flow).safeParse(args);
   if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`);
+    const fields = issueLines(parsed.error, 'input');
     throw new TypeError(`schedule ${stockScheduleId(channelId, flow)}: invalid input: ${fields.join('; ')}`);
   }
   return args;
