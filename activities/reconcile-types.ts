@@ -64,8 +64,6 @@ export interface ReconcileChunkInput {
   repair: boolean;
   /** false: the chunk failed for good — count its SKUs `unknown` without reading the channel, move on. */
   readChannel: boolean;
-  /** A dry run: compare only, report nothing (the findings come back). */
-  dryRun?: boolean;
   /** Failed channel reads before the chunk's SKUs count `unknown` (retries after other failures do not count). */
   readAttempts?: number;
 }
@@ -78,15 +76,8 @@ export interface ReconcileChunkResult {
   pagesEnded: number;
   /** The list's layout, from its first page (chunks after the first are placed by it). */
   layout: ReconcileLayout;
-  /**
-   * SKUs the channel holds wrong whose report (or, with repair, stock look-up) is still to do: none when the chunk
-   * reported them itself; on a dry run, every SKU found wrong (nothing is reported).
-   */
+  /** SKUs the channel holds wrong (drift or missing): what their reports and repairs need, ids and counts only. */
   findings: ChunkFinding[];
-  /** With `repair`: the drifted SKUs' stocks found so far. */
-  repairs: RepairCandidate[];
-  /** A report of this chunk may have been written without an answer: reportChunk lists before it writes. */
-  listFirst: boolean;
   /** The channel's safety buffer the expected quantities were computed with (the reports name it). */
   safetyBuffer: number;
 }
@@ -111,9 +102,6 @@ export interface ReportChunkInput {
   repair: boolean;
   findings: ChunkFinding[];
   safetyBuffer: number;
-  /** Repairs the chunk already found (passed through). */
-  repairs: RepairCandidate[];
-  listFirst: boolean;
 }
 
 export interface ReportChunkResult {

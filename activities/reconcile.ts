@@ -13,7 +13,7 @@
  * Reports are exactly-once per SKU and reconcile: their error code names the reconcile, the list, where the chunk
  * starts and the SKU, and a retried chunk first lists the codes of its chunk already written and skips those.
  */
-import { Context, log } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { ChannelAdapter, HeldQuantity } from '../src/channels/port';
 import { ClientRequestError, NetworkError, RateLimitedError } from '../src/http/errors';
 import type { Product } from '../src/omnitron/schemas';
@@ -24,7 +24,6 @@ import { writeErrorReport } from './error-reports';
 import { activityStep, eachUntilFailure, permanent, retryLater } from './failures';
 import type {
   ChunkFinding,
-  ReportChunkInput,
   ReconcileActivities,
   ReconcileChunkInput,
   ReconcileChunkResult,
@@ -43,8 +42,6 @@ const OMNITRON_CONCURRENCY = 8;
 interface ChunkCheckpoint {
   readFailures: number;
   held?: [string, number | null][] | null;
-  /** The reports written and stocks found inline (see ReportCheckpoint). */
-  report?: ReportCheckpoint;
 }
 
 /**
@@ -59,8 +56,6 @@ interface ReportCheckpoint {
   written?: string[];
   stockPks?: [number, number | null][];
   complete?: boolean;
-  /** A write of this attempt got no answer (it may have gone through). */
-  uncertain?: boolean;
 }
 
 /** One SKU of a chunk: what the stock API says, and what stockflow knows of it on the channel. */
@@ -201,93 +196,6 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
     }
   }
 
-  /**
-   * Writes the drift report of each finding not written yet (exactly once: `state.written`, and with `listFirst` what
-   * Omnitron already holds under the chunk's prefix) and, with `repair`, finds each drifted product's stock in the
-   * list; both recorded in `state` as they go (`save` checkpoints it). Stops at the first failure, after the calls
-   * running have settled. Returns the repair candidates.
-   */
-  async function reportFindings(
-    input: Pick<ReportChunkInput, 'channelId' | 'target' | 'span' | 'runKey' | 'repair' | 'safetyBuffer'>,
-    findings: readonly ChunkFinding[],
-    state: ReportCheckpoint,
-    save: () => void,
-    listFirst: boolean,
-  ): Promise<RepairCandidate[]> {
-    const prefix = chunkPrefix(input.runKey, input.target, input.span);
-    const written = new Set(state.written ?? []);
-    if (listFirst && findings.length > 0) {
-      for await (const report of omnitron.iterateErrorReports(input.channelId, { error_code__startswith: prefix })) {
-        written.add(report.error_code);
-      }
-    }
-    state.complete = false;
-    state.uncertain = false;
-    const list = `${input.target.main ? 'main stock list' : 'stock list'} ${input.target.stockListId}`;
-    await eachUntilFailure(
-      OMNITRON_CONCURRENCY,
-      findings.filter((f) => !written.has(prefix + f.sku)),
-      async (f) => {
-        try {
-          await writeErrorReport(
-            omnitron,
-            input.channelId,
-            { action: 'product', objectId: f.productPk ?? 0 },
-            {
-              error_code: prefix + f.sku,
-              error_desc:
-                f.held === null
-                  ? `stock missing at the channel: SKU ${f.sku} (${list}) is not on the channel ` +
-                    `(remote id ${f.remoteId}); it should hold ${f.expected}`
-                  : `stock drift: SKU ${f.sku} (${list}) — the channel holds ${f.held}, it should hold ` +
-                    `${f.expected} (stock ${f.stock}, safety buffer ${input.safetyBuffer})`,
-              raw_request: `reconcile-read-${f.remoteId}-${input.target.warehouseCode ?? ''}`,
-              raw_response: JSON.stringify({
-                sku: f.sku,
-                remote_id: f.remoteId,
-                stock_list: input.target.stockListId,
-                held: f.held,
-                expected: f.expected,
-                stock: f.stock,
-              }),
-              is_ok: false,
-            },
-          );
-        } catch (err) {
-          // No answer: the report may have been written all the same; whoever goes on lists before it writes.
-          if (err instanceof NetworkError) state.uncertain = true;
-          throw err;
-        }
-        written.add(prefix + f.sku);
-        state.written = [...written];
-        save();
-      },
-    );
-    const repairs: RepairCandidate[] = [];
-    if (!input.repair) return repairs;
-    // One Omnitron call per drifted product (its stock in the list), each found one recorded.
-    const found = new Map(state.stockPks ?? []);
-    await eachUntilFailure(
-      OMNITRON_CONCURRENCY,
-      findings.filter((f) => f.held !== null && f.productPk !== null),
-      async (f) => {
-        const productPk = f.productPk ?? 0;
-        if (!found.has(productPk)) {
-          const stock = await omnitron.productStockOf(input.channelId, productPk, {
-            id: input.target.stockListId,
-            main: input.target.main,
-          });
-          found.set(productPk, stock?.pk ?? null);
-          state.stockPks = [...found];
-          save();
-        }
-        const stockPk = found.get(productPk);
-        if (stockPk !== null && stockPk !== undefined) repairs.push({ stockPk, stock: f.stock });
-      },
-    );
-    return repairs.sort((a, b) => a.stockPk - b.stockPk);
-  }
-
   return {
     planReconcile: ({ channelId, stockListId }) =>
       activityStep(async () => {
@@ -329,8 +237,7 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
         const { entries, pageSize, pagesEnded, end } = await readSpan(input.target, input.span, size);
         if (entries.length === 0) {
           const layout = { pageSize, readSize };
-          const none = { findings: [], repairs: [], listFirst: false };
-          return { counts: NO_COUNTS, end, pagesEnded, layout, safetyBuffer: settings.safetyBuffer, ...none };
+          return { counts: NO_COUNTS, end, pagesEnded, layout, findings: [], safetyBuffer: settings.safetyBuffer };
         }
         const skus = await identify(settings, entries);
         const counts: ReconcileCounts = { ...NO_COUNTS, compared: skus.length };
@@ -358,55 +265,91 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
           }
         }
         const layout = { pageSize, readSize };
-        const result = { counts, end, pagesEnded, layout, safetyBuffer: settings.safetyBuffer };
-        if (input.dryRun || findings.length === 0) return { ...result, findings, repairs: [], listFirst: false };
-        // Report at once, in this activity: no second activity, no findings through history. An Omnitron failure
-        // here does not fail the chunk (its retries would spend the channel's budget): what is left goes back to the
-        // workflow, which has reportChunk finish it on its own queue.
-        state.report ??= {};
-        const report = state.report;
-        const listFirst = Context.current().info.attempt > 1 && !report.complete;
-        try {
-          const repairs = await reportFindings(
-            { ...input, safetyBuffer: settings.safetyBuffer },
-            findings,
-            report,
-            save,
-            listFirst,
-          );
-          return { ...result, findings: [], repairs, listFirst: false };
-        } catch (err) {
-          if (err instanceof RateLimitedError || Context.current().cancellationSignal.aborted) throw err;
-          const written = new Set(report.written ?? []);
-          const prefix = chunkPrefix(input.runKey, input.target, input.span);
-          const found = new Map(report.stockPks ?? []);
-          // Unreported findings, and (with repair) drifted ones whose stock is not known yet, go on to reportChunk.
-          const left = findings.filter(
-            (f) =>
-              !written.has(prefix + f.sku) ||
-              (input.repair && f.held !== null && f.productPk !== null && !found.has(f.productPk)),
-          );
-          const repairs = findings.flatMap((f) => {
-            const stockPk = f.held !== null && f.productPk !== null ? found.get(f.productPk) : undefined;
-            return !left.includes(f) && stockPk !== null && stockPk !== undefined ? [{ stockPk, stock: f.stock }] : [];
-          });
-          log.warn('chunk reports left to reportChunk', { left: left.length, reason: (err as Error).message });
-          return { ...result, findings: left, repairs, listFirst: report.uncertain ?? false };
-        }
+        return { counts, end, pagesEnded, layout, findings, safetyBuffer: settings.safetyBuffer };
       }),
 
     reportChunk: (input) =>
       activityStep(async ({ checkpointed, checkpoint }): Promise<ReportChunkResult> => {
         const state: ReportCheckpoint = { ...(checkpointed as ReportCheckpoint | undefined) };
-        const listFirst = input.listFirst || (Context.current().info.attempt > 1 && !state.complete);
-        const save = () => checkpoint({ ...state });
+        const prefix = chunkPrefix(input.runKey, input.target, input.span);
+        const written = new Set(state.written ?? []);
+        if (Context.current().info.attempt > 1 && !state.complete) {
+          // A retry after a crash: the reports an earlier attempt wrote before it died are not written again.
+          for await (const report of omnitron.iterateErrorReports(input.channelId, {
+            error_code__startswith: prefix,
+          })) {
+            written.add(report.error_code);
+          }
+        }
+        state.complete = false;
+        let uncertain = false;
+        const save = () => checkpoint({ ...state, written: [...written] });
         try {
-          const repairs = await reportFindings(input, input.findings, state, save, listFirst);
-          return { repairs: [...input.repairs, ...repairs] };
+          const list = `${input.target.main ? 'main stock list' : 'stock list'} ${input.target.stockListId}`;
+          await eachUntilFailure(
+            OMNITRON_CONCURRENCY,
+            input.findings.filter((f) => !written.has(prefix + f.sku)),
+            async (f) => {
+              try {
+                await writeErrorReport(
+                  omnitron,
+                  input.channelId,
+                  { action: 'product', objectId: f.productPk ?? 0 },
+                  {
+                    error_code: prefix + f.sku,
+                    error_desc:
+                      f.held === null
+                        ? `stock missing at the channel: SKU ${f.sku} (${list}) is not on the channel ` +
+                          `(remote id ${f.remoteId}); it should hold ${f.expected}`
+                        : `stock drift: SKU ${f.sku} (${list}) — the channel holds ${f.held}, it should hold ` +
+                          `${f.expected} (stock ${f.stock}, safety buffer ${input.safetyBuffer})`,
+                    raw_request: `reconcile-read-${f.remoteId}-${input.target.warehouseCode ?? ''}`,
+                    raw_response: JSON.stringify({
+                      sku: f.sku,
+                      remote_id: f.remoteId,
+                      stock_list: input.target.stockListId,
+                      held: f.held,
+                      expected: f.expected,
+                      stock: f.stock,
+                    }),
+                    is_ok: false,
+                  },
+                );
+              } catch (err) {
+                // No answer: the report may have been written all the same; the next attempt lists before it writes.
+                if (err instanceof NetworkError) uncertain = true;
+                throw err;
+              }
+              written.add(prefix + f.sku);
+              save();
+            },
+          );
+          const repairs: RepairCandidate[] = [];
+          if (input.repair) {
+            const drifted = input.findings.filter((f) => f.held !== null && f.productPk !== null);
+            // One Omnitron call per drifted product (its stock in the list): each found one is checkpointed, so a retry
+            // after a failed call goes on from there.
+            const found = new Map(state.stockPks ?? []);
+            await eachUntilFailure(OMNITRON_CONCURRENCY, drifted, async (f) => {
+              const productPk = f.productPk ?? 0;
+              if (!found.has(productPk)) {
+                const stock = await omnitron.productStockOf(input.channelId, productPk, {
+                  id: input.target.stockListId,
+                  main: input.target.main,
+                });
+                found.set(productPk, stock?.pk ?? null);
+                state.stockPks = [...found];
+                save();
+              }
+              const stockPk = found.get(productPk);
+              if (stockPk !== null && stockPk !== undefined) repairs.push({ stockPk, stock: f.stock });
+            });
+            repairs.sort((a, b) => a.stockPk - b.stockPk);
+          }
+          return { repairs };
         } catch (err) {
-          // The SDK sends these last details with the failure: the retry trusts them, unless a write went unanswered.
-          state.complete = !state.uncertain;
-          checkpoint({ ...state }, { progress: false });
+          state.complete = !uncertain;
+          checkpoint({ ...state, written: [...written] }, { progress: false });
           throw err;
         }
       }),

@@ -156,13 +156,13 @@ async function runLoop(stack: Stack, channelId: number, window: number): Promise
           repair: false,
           readChannel: true,
         };
-        // As the workflow does: compare and report in one step, and what an Omnitron failure left in a second.
+        // As the workflow does: compare on the channel's side, then report what is wrong (Omnitron only).
         reading.push(
           run(async () => {
             const chunk = await act.reconcileChunk(input);
             if (chunk.findings.length > 0) {
-              const { findings, safetyBuffer, repairs, listFirst } = chunk;
-              await act.reportChunk({ ...input, findings, safetyBuffer, repairs, listFirst });
+              const { findings, safetyBuffer } = chunk;
+              await act.reportChunk({ ...input, findings, safetyBuffer });
             }
             return chunk;
           }),

@@ -35,7 +35,7 @@ import { spanAt } from './reconcile-spans';
 import { handlePauseResume } from './steering';
 
 /** A chunk compared and reported: its counts, and with `repair` the stocks to repair. */
-type ComparedChunk = Omit<ReconcileChunkResult, 'findings' | 'safetyBuffer' | 'listFirst'>;
+type ComparedChunk = Omit<ReconcileChunkResult, 'findings' | 'safetyBuffer'> & { repairs: RepairCandidate[] };
 
 const compared = (chunk: ReconcileChunkResult, repairs: RepairCandidate[]): ComparedChunk => ({
   counts: chunk.counts,
@@ -272,18 +272,16 @@ export async function reconcileChannelStock(
         repair: repairing,
         readChannel: true,
         readAttempts: tuning.readAttempts,
-        dryRun: input.dryRun,
       };
       try {
         const chunk = await act.reconcileChunk(chunkInput);
-        const { findings, safetyBuffer, listFirst } = chunk;
+        const { findings, safetyBuffer } = chunk;
         if (input.dryRun) {
           examples = [...examples, ...findings].slice(0, DRY_RUN_EXAMPLES);
           return compared(chunk, []);
         }
-        // The chunk reported what it found itself; only when Omnitron failed it there is anything left, which
-        // reportChunk finishes on the workflow's queue (its retries cost the channel nothing).
-        if (findings.length === 0) return compared(chunk, chunk.repairs);
+        if (findings.length === 0) return compared(chunk, []);
+        // Reporting is Omnitron's work: on the workflow's queue, its retries cost the channel nothing.
         const { repairs } = await act.reportChunk({
           channelId,
           target,
@@ -292,8 +290,6 @@ export async function reconcileChannelStock(
           repair: repairing,
           findings,
           safetyBuffer,
-          repairs: chunk.repairs,
-          listFirst,
         });
         return compared(chunk, repairs);
       } catch (err) {

@@ -5,6 +5,7 @@ import { loadConfig } from '../config';
 import { installObservability } from '../observability';
 import { SANDBOX_CHANNEL_IDS, sandboxStockDeps } from '../sandbox/connect';
 import { startSandbox, type Sandbox } from '../sandbox/server';
+import { keepSandboxState, loadSandboxState } from '../sandbox/snapshot';
 import { temporalConnectionOptions } from '../temporal/connection';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { prebuiltBundle } from '../temporal/bundle';
@@ -69,12 +70,20 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
   }
   let sandbox: Sandbox | undefined;
   let forgetSandbox = () => {};
+  let keepSandbox = () => {};
   if (opts.embeddedServer && !config.omnitron) {
     sandbox = await startSandbox({ port: config.sandbox.port });
     forgetSandbox = recordSandboxUrl(config, sandbox.url);
-    const seeded = sandbox.state.catalog.seed({ skus: config.sandbox.skus });
+    // The sandbox keeps its state across restarts, as the dev server keeps its workflows: a run in flight finishes.
+    const stateFile = join(resolve(config.devServer.stateDir), 'sandbox-state.bin');
+    const restored = loadSandboxState(sandbox.state, stateFile);
+    const seeded = restored
+      ? sandbox.state.catalog.describe()
+      : sandbox.state.catalog.seed({ skus: config.sandbox.skus });
     const channels = seeded.channels.map((c) => `${c.pk} (${c.name})`).join(', ');
-    console.log(`Sandbox: ${sandbox.url} — ${config.sandbox.skus} SKUs, channels ${channels}`);
+    const how = restored ? `restored from ${stateFile}` : 'seeded';
+    console.log(`Sandbox: ${sandbox.url} — ${seeded.skus} SKUs, channels ${channels} (${how})`);
+    keepSandbox = keepSandboxState(sandbox.state, stateFile);
   }
   const connection = await NativeConnection.connect(connectionOptions);
   try {
@@ -115,6 +124,7 @@ export async function startCommand(opts: { embeddedServer: boolean }): Promise<v
     console.log('Worker stopped.');
   } finally {
     await connection.close();
+    keepSandbox();
     if (sandbox) await sandbox.close();
     forgetSandbox();
     if (server) {

@@ -133,3 +133,61 @@ test.each(['SIGINT', 'SIGTERM'] as const)(
   },
   120_000,
 );
+
+test('a restart keeps the sandbox as it keeps the workflows: a run in flight when the stack stopped finishes after it', async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'stockflow-restart-'));
+  const [port, uiPort] = [await freePort(), await freePort()];
+  const env = embeddedStackEnv({ stateDir, port, uiPort, skus: 100 });
+  const startStack = async () => {
+    const child = spawn(process.execPath, [cli, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const sandbox = waitForLine(child, /Sandbox: (http:\/\/\S+) .*\((seeded|restored from [^)]+)\)/, 90_000);
+    await waitForLine(child, /Worker ready/, 90_000);
+    const [, url, how] = await sandbox;
+    return { child, url: url!, how: how!, tree: await processTree(child.pid!) };
+  };
+  const control = async (url: string, method: string, path: string, body?: object) =>
+    (await fetch(`${url}/control/${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body && JSON.stringify(body),
+    }).then((r) => r.json())) as { counts: Record<string, number> };
+  const first = await startStack();
+  let trees = first.tree;
+  try {
+    expect(first.how).toBe('seeded');
+    // Trendyol finishes batches 10 s after they are sent: the run is still waiting for its batch when the stack stops.
+    await control(first.url, 'PUT', 'marketplace/options', { batchDelayMs: 10_000 });
+    const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
+    try {
+      const handle = await new StockflowClient(new Client({ connection }), 'stockflow').start('insertProductStocks', {
+        channelId: 1,
+      });
+      const deadline = Date.now() + 30_000;
+      while ((await control(first.url, 'GET', 'omnitron/batches?channel=1')).counts.sent_to_remote !== 1) {
+        if (Date.now() > deadline) throw new Error('the batch was never sent');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      first.child.kill('SIGINT');
+      await once(first.child, 'exit');
+      expect(stillRunning(first.tree)).toEqual([]);
+
+      const second = await startStack();
+      trees = [...trees, ...second.tree];
+      expect(second.how).toBe(`restored from ${join(stateDir, 'sandbox-state.bin')}`);
+      // The batch the first stack sent is still known to Omnitron and to the marketplace: the run finishes.
+      const summary = (await handle.result()) as SendFlowSummary;
+      expect(summary).toMatchObject({ stocksSent: 98, stocksFailed: 2, batchesDone: 1, batchesFailed: 0 });
+      expect((await control(second.url, 'GET', 'omnitron/batches?channel=1')).counts).toMatchObject({
+        sent_to_remote: 0,
+        ongoing: 0,
+        fail: 0,
+      });
+      second.child.kill('SIGINT');
+      await once(second.child, 'exit');
+    } finally {
+      await connection.close();
+    }
+  } finally {
+    killAll(trees);
+  }
+}, 180_000);

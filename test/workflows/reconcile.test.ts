@@ -134,9 +134,25 @@ test('a stock that changed after it was read is not repaired with the old quanti
     }),
   );
   expect(chunk.counts.drift).toBe(2);
-  // Reported in the same step (nothing left over for reportChunk); the two drifted SKUs' stocks are the repairs.
-  expect(chunk.findings).toEqual([]);
-  const { repairs } = chunk;
+  // The findings: the two drifted SKUs, and the item the tests before left missing (held null, never repaired).
+  expect(
+    chunk.findings
+      .filter((f) => f.held !== null)
+      .map((f) => f.sku)
+      .sort(),
+  ).toEqual([moving, still].sort());
+  expect(chunk.findings.filter((f) => f.held === null).map((f) => f.sku)).toEqual(wrongBefore.map((m) => m.sku));
+  const { repairs } = await inActivity(() =>
+    activities.reportChunk({
+      channelId: 2,
+      target,
+      span: { page: 1, offset: 0, pages: 1 },
+      runKey: 'changed1',
+      repair: true,
+      findings: chunk.findings,
+      safetyBuffer: chunk.safetyBuffer,
+    }),
+  );
   expect(repairs).toHaveLength(2);
   // Between the read and the repair, the stock of one SKU moves in Omnitron.
   await env.control('POST', 'stocks', { changes: [{ sku: moving, delta: 3 }] });
