@@ -5,8 +5,8 @@
  */
 import { ActivityCancellationType, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { ReconcileActivities, ReconcileChunkInput, ReconcileChunkResult } from '../activities/reconcile-types';
-import type { FlowTarget, StockActivities } from '../activities/stock-types';
-import { channelTaskQueue } from './definitions';
+import type { StockActivities } from '../activities/stock-types';
+import { channelTaskQueue, listName } from './definitions';
 import { durationMs } from './durations';
 import type { Tuning } from './inputs';
 
@@ -52,7 +52,10 @@ export function stockActivities(channelId: number, tuning: Partial<Pick<Tuning, 
       onMain.openBatch.executeWithOptions({ ...options, summary: `open a batch for channel ${i.channelId}` }, [i]),
     commitPage: (i) =>
       onMain.commitPage.executeWithOptions(
-        { ...options, summary: `commit a page of ${i.kind} (${listName(i.target)}) into batch ${i.batchPk}` },
+        {
+          ...options,
+          summary: `commit a page of ${i.kind} (${listName(i.target.stockListId)}) into batch ${i.batchPk}`,
+        },
         [i],
       ),
     sendBatch: (i) =>
@@ -68,7 +71,10 @@ export function stockActivities(channelId: number, tuning: Partial<Pick<Tuning, 
     failBatch: (i) => onMain.failBatch.executeWithOptions({ ...options, summary: `fail batch ${i.batchPk}` }, [i]),
     previewPage: (i) =>
       onMain.previewPage.executeWithOptions(
-        { ...options, summary: `preview page ${i.page} of ${i.kind} (${listName(i.target)}), nothing committed` },
+        {
+          ...options,
+          summary: `preview page ${i.page} of ${i.kind} (${listName(i.target.stockListId)}), nothing committed`,
+        },
         [i],
       ),
     listOpenBatches: (i) =>
@@ -77,10 +83,6 @@ export function stockActivities(channelId: number, tuning: Partial<Pick<Tuning, 
         [i],
       ),
   };
-}
-
-function listName(target: FlowTarget): string {
-  return target.stockListId === null ? 'main list' : `stock list ${target.stockListId}`;
 }
 
 /**

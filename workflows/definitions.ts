@@ -34,6 +34,10 @@ export type SendFlowName = (typeof SEND_FLOWS)[number];
 export const STOCK_FLOWS = [...SEND_FLOWS, 'getStockBatchRequests', 'reconcileChannelStock'] as const;
 export type StockFlowName = (typeof STOCK_FLOWS)[number];
 
+/** A stock list as a person reads it: null is the catalogue's main list (Web UI summaries, the CLI). */
+export const listName = (stockListId: number | null): string =>
+  stockListId === null ? 'main list' : `stock list ${stockListId}`;
+
 export const isSendFlow = (flow: StockFlowName): flow is SendFlowName =>
   (SEND_FLOWS as readonly string[]).includes(flow);
 
@@ -127,6 +131,31 @@ export interface ReconcileProgress {
   stillDrifted: number;
   runs: number;
   paused: boolean;
+}
+
+/** A send flow's progress before its first step. */
+export function initialFlowProgress(flow: SendFlowName, channelId: number): FlowProgress {
+  return {
+    flow,
+    channelId,
+    phase: 'planning',
+    stockListId: null,
+    targetsDone: 0,
+    targetsTotal: 0,
+    pages: 0,
+    pagesFailed: 0,
+    stocksTaken: 0,
+    stocksRemaining: null,
+    stocksSent: 0,
+    stocksFailed: 0,
+    malformedRecords: 0,
+    batchesInFlight: 0,
+    batchesDone: 0,
+    batchesFailed: 0,
+    batchesHandedOver: 0,
+    runs: 1,
+    paused: false,
+  };
 }
 
 /** What a running getStockBatchRequests reports: the open batches it found and how many are settled. */

@@ -19,6 +19,7 @@ import { stockActivities } from './activity-proxies';
 import {
   StockChannelId,
   StockFlow,
+  initialFlowProgress,
   pauseUpdate,
   progressQuery,
   resumeUpdate,
@@ -83,25 +84,13 @@ export async function runDryRun(
       };
   const wouldFail = () => Object.values(summary.wouldFail).reduce((a, b) => a + b, 0);
   const progress: FlowProgress = {
-    flow,
-    channelId,
-    phase: 'planning',
-    stockListId: null,
+    ...initialFlowProgress(flow, channelId),
     targetsDone: carry?.targetIndex ?? 0,
-    targetsTotal: 0,
     pages: summary.pages,
-    pagesFailed: 0,
     stocksTaken: summary.fetched,
-    stocksRemaining: null,
     stocksSent: summary.wouldSend,
     stocksFailed: wouldFail(),
-    malformedRecords: 0,
-    batchesInFlight: 0,
-    batchesDone: 0,
-    batchesFailed: 0,
-    batchesHandedOver: 0,
     runs: summary.runs,
-    paused: false,
     dryRun: true,
   };
   const publish = () =>

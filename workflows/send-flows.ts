@@ -18,6 +18,7 @@ import { startAwaitingBatch, type awaitChannelBatch, type ChannelBatchOutcome } 
 import {
   StockChannelId,
   StockFlow,
+  initialFlowProgress,
   pauseUpdate,
   progressQuery,
   resumeUpdate,
@@ -105,27 +106,7 @@ async function runSendFlow(
         runs: carry.progress.runs + 1,
         batchesInFlight: 0,
       }
-    : {
-        flow,
-        channelId,
-        phase: 'planning',
-        stockListId: null,
-        targetsDone: 0,
-        targetsTotal: 0,
-        pages: 0,
-        pagesFailed: 0,
-        stocksTaken: 0,
-        stocksRemaining: null,
-        stocksSent: 0,
-        stocksFailed: 0,
-        malformedRecords: 0,
-        batchesInFlight: 0,
-        batchesDone: 0,
-        batchesFailed: 0,
-        batchesHandedOver: 0,
-        runs: 1,
-        paused: false,
-      };
+    : initialFlowProgress(flow, channelId);
   const givenUp: (number | null)[] = [];
   const inFlight = new Map<number, ChildWorkflowHandle<typeof awaitChannelBatch>>();
   const blocked = () =>

@@ -4,11 +4,12 @@
  */
 import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
-import type {
-  AnyFlowProgress,
-  BatchRequestsProgress,
-  FlowProgress,
-  ReconcileProgress,
+import {
+  listName,
+  type AnyFlowProgress,
+  type BatchRequestsProgress,
+  type FlowProgress,
+  type ReconcileProgress,
 } from '../../workflows/definitions';
 
 /** Receives each polled `progress` answer while `stockflow sync --wait` or `reconcile --wait` follows a run. */
@@ -25,10 +26,6 @@ interface ProgressRendering<P> {
   position(p: P): { value: number; total: number };
   unit: string;
 }
-
-/** A stock list as a person reads it: null is the catalogue's main list. */
-export const listName = (stockListId: number | null): string =>
-  stockListId === null ? 'main list' : `stock list ${stockListId}`;
 
 /** One line describing a progress answer; also what `stockflow status` prints for a running flow. */
 export function describeProgress(p: AnyFlowProgress): string {

@@ -3,14 +3,14 @@
  * exit code that state maps to, and the text form of all of it.
  */
 import type { Client, WorkflowExecutionDescription, WorkflowExecutionStatusName } from '@temporalio/client';
-import { anyProgressQuery, type AnyFlowProgress } from '../../workflows/definitions';
+import { anyProgressQuery, listName, type AnyFlowProgress } from '../../workflows/definitions';
 import type { BatchRequestsSummary } from '../../workflows/batch-requests';
 import type { ReconcileSummary } from '../../workflows/reconcile';
 import type { DryRunSummary } from '../../workflows/dry-run';
 import type { SendFlowSummary } from '../../workflows/send-flows';
 import { describeOrUndefined, EXIT, failureChain, type ExitCode, type FlowRef } from './flow-command';
 import { leftWrong, reconcileSummaryRows } from './reconcile';
-import { describeProgress, formatDuration, formatTable, listName } from './progress-view';
+import { describeProgress, formatDuration, formatTable } from './progress-view';
 
 export type FlowSummary = SendFlowSummary | DryRunSummary | BatchRequestsSummary | ReconcileSummary;
 
