@@ -6,6 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, type WorkflowExecutionStatusName } from '@temporalio/client';
+import { rootCause } from '@temporalio/common';
 import { StockflowClient } from '../src/client';
 import type { FlowRunRef, StockFlowName } from '../workflows/definitions';
 
@@ -40,10 +41,9 @@ export function createFlowStarterActivities() {
         return { status: 'COMPLETED' };
       } catch (err) {
         if (!(err instanceof WorkflowFailedError)) throw err;
-        let cause: unknown = err;
-        while (cause instanceof Error && cause.cause) cause = cause.cause;
         const { status } = await context.client.workflow.getHandle(run.workflowId).describe();
-        return { status: status.name, failure: cause instanceof Error ? cause.message : String(cause) };
+        // The client's error says only "Workflow execution failed"; the run's own failure chain says why.
+        return { status: status.name, failure: rootCause(err.cause) ?? err.message };
       } finally {
         clearInterval(heartbeat);
       }

@@ -15,6 +15,10 @@ export interface ReconcilePlan {
   active: boolean;
   mode: 'sync' | 'async';
   targets: ReconcileTarget[];
+  /** Most repairs one batch takes: what one send to the channel carries (`limits.itemsPerRequest`). */
+  repairsPerBatch: number;
+  /** Most stocks one channel read takes (`limits.readItemsPerRequest`): bounds the sample read again to confirm. */
+  readsPerRequest: number;
 }
 
 /**

@@ -223,7 +223,13 @@ export function createReconcileActivities(deps: StockActivityDeps): ReconcileAct
               `(lists: ${targets.map((t) => t.stockListId).join(', ') || 'none'})`,
           );
         }
-        return { active: channel.is_active, mode: adapter.descriptor.mode, targets: chosen };
+        return {
+          active: channel.is_active,
+          mode: adapter.descriptor.mode,
+          targets: chosen,
+          repairsPerBatch: adapter.descriptor.limits.itemsPerRequest,
+          readsPerRequest: adapter.descriptor.limits.readItemsPerRequest,
+        };
       }),
 
     reconcileChunk: (input) =>

@@ -5,6 +5,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  rootCause,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -85,7 +86,7 @@ const DRY_RUN_EXAMPLES = 10;
 
 /** Chunks per run before continue-as-new (about 8 events a chunk). */
 const CHUNKS_PER_RUN = 500;
-/** Repaired stocks read again per list once its repairs finished. */
+/** Repaired stocks read again per list once its repairs finished, at most one channel read's worth. */
 const CONFIRM_SAMPLE = 50;
 
 /**
@@ -238,7 +239,7 @@ export async function reconcileChannelStock(
     } catch (err) {
       const reason = isCancellation(err)
         ? 'the reconcile was cancelled by an operator'
-        : `repairing drift failed: ${(err as { cause?: Error }).cause?.message ?? String(err)}`;
+        : `repairing drift failed: ${rootCause(err) ?? String(err)}`;
       // A batch the channel already has is left to getStockBatchRequests (the safety net) rather than failed.
       await CancellationScope.nonCancellable(() =>
         send.failBatch({ channelId, batchPk, reason, unlessSent: isCancellation(err) }),
@@ -335,9 +336,11 @@ export async function reconcileChannelStock(
       for (const key of ['compared', 'match', 'drift', 'missing', 'unknown', 'notListed'] as const) {
         progress[key] += chunk.counts[key];
       }
-      if (chunk.repairs.length > 0) {
-        const sent = await repair(target, chunk.repairs);
-        if (sample.length < CONFIRM_SAMPLE) sample = [...sample, ...sent].slice(0, CONFIRM_SAMPLE);
+      // A chunk is one channel read, which may take more items than one send: a batch per send's worth.
+      const sampleSize = Math.min(CONFIRM_SAMPLE, plan.readsPerRequest);
+      for (let from = 0; from < chunk.repairs.length; from += plan.repairsPerBatch) {
+        const sent = await repair(target, chunk.repairs.slice(from, from + plan.repairsPerBatch));
+        if (sample.length < sampleSize) sample = [...sample, ...sent].slice(0, sampleSize);
       }
       publish();
     }

@@ -3,7 +3,7 @@
  * way to make an HTTP call that yields both the parsed body and the {@link ChannelExchange} for error reports.
  */
 import type { AxiosInstance } from 'axios';
-import { ResponseValidationError } from '../http/errors';
+import { LimitExceededError, ResponseValidationError } from '../http/errors';
 import type {
   BatchCheck,
   ChannelAdapter,
@@ -52,12 +52,22 @@ export abstract class BaseChannelAdapter implements ChannelAdapter {
     return undefined;
   }
 
-  private async sendChecked(items: readonly ChannelItem[], context: SendContext): Promise<SendOutcome> {
-    const max = this.descriptor.limits.itemsPerRequest;
-    if (items.length > max) {
-      // A caller bug (it must chunk by limits.itemsPerRequest), not a runtime condition worth retrying.
-      throw new RangeError(`${this.descriptor.name}: ${items.length} items in one send, at most ${max} allowed`);
+  /**
+   * More items than one request takes is a caller bug (it must chunk by the limits), not a condition a retry mends:
+   * a non-retryable {@link LimitExceededError}.
+   */
+  protected refuseOverLimit(count: number, operation: 'send' | 'read'): void {
+    const { itemsPerRequest, readItemsPerRequest } = this.descriptor.limits;
+    const max = operation === 'send' ? itemsPerRequest : readItemsPerRequest;
+    if (count > max) {
+      throw new LimitExceededError(
+        `${this.descriptor.name}: ${count} items in one ${operation}, at most ${max} allowed`,
+      );
     }
+  }
+
+  private async sendChecked(items: readonly ChannelItem[], context: SendContext): Promise<SendOutcome> {
+    this.refuseOverLimit(items.length, 'send');
     const valid: ChannelItem[] = [];
     const refused: ItemResult[] = [];
     for (const item of items) {

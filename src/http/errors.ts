@@ -18,7 +18,8 @@ export type StockflowErrorType =
   | 'TransientError'
   | 'ClientRequestError'
   | 'AuthenticationError'
-  | 'ResponseValidationError';
+  | 'ResponseValidationError'
+  | 'LimitExceededError';
 
 export abstract class StockflowError extends Error {
   abstract readonly type: StockflowErrorType;
@@ -125,6 +126,16 @@ export class ResponseValidationError extends StockflowError {
   ) {
     super(`${what}: unexpected response: ${fields.map((f) => `${f.path || '(body)'}: ${f.message}`).join('; ')}`);
     this.name = 'ResponseValidationError';
+  }
+}
+
+/** A call the caller should never have made: more items than one request of that API takes. Retrying cannot help. */
+export class LimitExceededError extends StockflowError {
+  readonly type = 'LimitExceededError';
+  readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'LimitExceededError';
   }
 }
 

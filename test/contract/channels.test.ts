@@ -412,7 +412,11 @@ describe('trendyol adapter', () => {
 
   test('more items than a request may carry: the adapter refuses (caller bug), the sandbox answers 400', async () => {
     const tooMany = Array.from({ length: 1_001 }, (_, i) => item(i, 1));
-    await expect(trendyol().sendUpdatedStocks(tooMany, SEND)).rejects.toThrow(RangeError);
+    await expect(trendyol().sendUpdatedStocks(tooMany, SEND)).rejects.toMatchObject({
+      type: 'LimitExceededError',
+      retryable: false,
+      message: 'trendyol: 1001 items in one send, at most 1000 allowed',
+    });
     const small = trendyol({ limits: { itemsPerRequest: 2 } });
     expect(small.descriptor.limits).toEqual({
       itemsPerRequest: 2,

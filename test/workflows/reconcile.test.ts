@@ -15,8 +15,8 @@ const SKUS = 130;
 let env: StockTestEnv;
 
 beforeAll(async () => {
-  // Reads of 20: a list takes several chunks and crosses the stock API's pages of 100.
-  env = await startStockTestEnv({ skus: SKUS, limits: { itemsPerRequest: 50, readItemsPerRequest: 20 } });
+  // Reads of 20: a list takes several chunks and crosses the stock API's pages of 100; sends of 15, fewer than a read.
+  env = await startStockTestEnv({ skus: SKUS, limits: { itemsPerRequest: 15, readItemsPerRequest: 20 } });
   // Every listed product on the channels with its stock: Trendyol's main list, Shopify's every list.
   await (await env.stockflow.start('insertProductStocks', { channelId: 1, tuning: FAST_TUNING })).result();
   await (await env.stockflow.start('insertProductStocks', { channelId: 2, tuning: FAST_TUNING })).result();
@@ -102,6 +102,25 @@ test('drift at both marketplaces is found exactly, repaired, and gone on the nex
       [...wrong].filter(([, held]) => held === null).map(([sku]) => sku),
     );
   }
+}, 180_000);
+
+test('a chunk with more drift than one send takes is repaired in batches of the send limit', async () => {
+  const channelId = 1;
+  const expected = await env.control<{ quantities: Record<string, number> }>(
+    'GET',
+    `channels/${channelId}/expected?stock_list=1`,
+  );
+  // Left wrong by the tests before (an item the channel no longer has): not drifted here, and still wrong at the end.
+  const wrongBefore = await mismatches(env, channelId);
+  // Every other listed SKU held one too many: each chunk of 20 reads has 20 to repair, a send takes 15.
+  const skus = Object.entries(expected.quantities)
+    .filter(([sku]) => !wrongBefore.some((m) => m.sku === sku))
+    .map(([sku, quantity]) => ({ sku, quantity: quantity + 1 }));
+  expect(skus.length).toBeGreaterThan(20);
+  await env.control('POST', `channels/${channelId}/drift`, { skus });
+  const repaired = await reconcile(channelId, { stockListId: 1, repair: true });
+  expect(repaired).toMatchObject({ drift: skus.length, repaired: skus.length, repairFailed: 0, stillDrifted: 0 });
+  expect(await mismatches(env, channelId)).toEqual(wrongBefore);
 }, 180_000);
 
 test('a stock that changed after it was read is not repaired with the old quantity: counted changed, left to the update flow', async () => {

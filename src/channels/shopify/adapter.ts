@@ -236,8 +236,7 @@ export class ShopifyAdapter extends BaseChannelAdapter {
 
   /** Available quantity per inventory item at its location (the default location for items without a code). */
   async readQuantities(items: readonly Pick<ChannelItem, 'remoteId' | 'warehouseCode'>[]): Promise<HeldQuantity[]> {
-    const max = this.descriptor.limits.readItemsPerRequest;
-    if (items.length > max) throw new RangeError(`shopify: ${items.length} items in one read, at most ${max} allowed`);
+    this.refuseOverLimit(items.length, 'read');
     const held = new Map<string, number | null>();
     const byLocation = new Map<string, string[]>();
     for (const item of items) {

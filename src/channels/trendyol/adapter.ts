@@ -118,13 +118,12 @@ export class TrendyolAdapter extends BaseChannelAdapter {
 
   /** Held quantities by barcode (an unknown barcode: null — not listed, or not approved). */
   async readQuantities(items: readonly Pick<ChannelItem, 'remoteId'>[]): Promise<HeldQuantity[]> {
-    const max = this.descriptor.limits.readItemsPerRequest;
-    if (items.length > max) throw new RangeError(`trendyol: ${items.length} items in one read, at most ${max} allowed`);
+    this.refuseOverLimit(items.length, 'read');
     if (items.length === 0) return [];
     const { data } = await callJson(this.http, {
       method: 'GET',
       path:
-        `integration/product/sellers/${this.sellerPath}/products/approved/inventory-and-price?size=${max}` +
+        `integration/product/sellers/${this.sellerPath}/products/approved/inventory-and-price?size=${this.descriptor.limits.readItemsPerRequest}` +
         `&barcodes=${items.map((i) => encodeURIComponent(i.remoteId)).join(',')}`,
       what: 'trendyol inventory-and-price',
     });
