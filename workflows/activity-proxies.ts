@@ -11,15 +11,14 @@ import { durationMs } from './durations';
 import type { Tuning } from './inputs';
 
 /**
- * Activities of one channel with the run's retry ceiling (`retryMaxInterval`; absent in inputs of runs started before
- * it existed, hence the default here too). Activities heartbeat while they work, so a worker that dies mid-activity is
+ * Activities of one channel with the run's retry ceiling (`retryMaxInterval`). Activities heartbeat while they work, so a worker that dies mid-activity is
  * noticed after the heartbeat timeout, not after the whole start-to-close timeout.
  *
  * The two that call the marketplace (`sendBatch`, `checkBatch`) go to the channel's own task queue, whose workers
  * carry the channel's request rate (src/worker.ts); Omnitron-only steps stay on the workflow's queue. Every call
  * carries a one-line summary (batch, list, channel) that the Web UI shows on the activity.
  */
-function activityOptions(tuning: Partial<Pick<Tuning, 'retryMaxInterval'>>): ActivityOptions {
+function activityOptions(tuning: Pick<Tuning, 'retryMaxInterval'>): ActivityOptions {
   return {
     startToCloseTimeout: '5 minutes',
     heartbeatTimeout: '20 seconds',
@@ -30,14 +29,14 @@ function activityOptions(tuning: Partial<Pick<Tuning, 'retryMaxInterval'>>): Act
     retry: {
       initialInterval: '1 second',
       backoffCoefficient: 2,
-      maximumInterval: durationMs(tuning.retryMaxInterval ?? '1 minute'),
+      maximumInterval: durationMs(tuning.retryMaxInterval),
       // About half an hour of an unreachable API (at the default ceiling) before the page fails and the run goes on.
       maximumAttempts: 40,
     },
   };
 }
 
-export function stockActivities(channelId: number, tuning: Partial<Pick<Tuning, 'retryMaxInterval'>>): StockActivities {
+export function stockActivities(channelId: number, tuning: Pick<Tuning, 'retryMaxInterval'>): StockActivities {
   const options = activityOptions(tuning);
   const onMain = proxyActivities<StockActivities>(options);
   const channelOptions = { ...options, taskQueue: channelTaskQueue(workflowInfo().taskQueue, channelId) };
@@ -92,7 +91,7 @@ export function stockActivities(channelId: number, tuning: Partial<Pick<Tuning, 
  */
 export function reconcileActivities(
   channelId: number,
-  tuning: Partial<Pick<Tuning, 'retryMaxInterval'>>,
+  tuning: Pick<Tuning, 'retryMaxInterval'>,
 ): Omit<ReconcileActivities, 'reconcileChunk'> & {
   reconcileChunk(input: ReconcileChunkInput): Promise<ReconcileChunkResult>;
   reconcileChunkUnread(input: ReconcileChunkInput): Promise<ReconcileChunkResult>;

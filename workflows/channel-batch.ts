@@ -6,7 +6,6 @@ import {
   continueAsNew,
   isCancellation,
   log,
-  patched,
   sleep,
   workflowInfo,
   CancellationScope,
@@ -22,14 +21,13 @@ export interface AwaitChannelBatchInput {
   batchPk: number;
   remoteBatchId: string;
   isSuccessLog: boolean;
-  /** Objects reported failed at send (absent when the safety net found the batch, and in older runs). */
+  /** Objects reported failed at send (absent when the safety net found the batch). */
   failedAtSend?: FailedAtSend[];
   /** Durations as validated by the flow inputs: "5 minutes", "30s" or milliseconds. */
   maxBatchWait: string | number;
   pollInitial: string | number;
   pollMax: string | number;
-  /** Optional: runs started before it existed carry none. */
-  retryMaxInterval?: string | number;
+  retryMaxInterval: string | number;
   /** Carried over continue-as-new: when the wait began (ms since epoch) and the current poll delay (ms). */
   waitStartedAt?: number;
   delayMs?: number;
@@ -41,9 +39,6 @@ export interface ChannelBatchOutcome {
   succeeded: number;
   failed: number;
 }
-
-/** Patch id: the first check of a batch comes one poll interval after the send. */
-const FIRST_CHECK_AFTER_POLL_INITIAL = 'first-check-after-poll-initial';
 
 /** Checks before a continue-as-new keeps this workflow's history small even over a 24-hour wait. */
 const CHECKS_PER_RUN = 200;
@@ -62,8 +57,8 @@ export async function awaitChannelBatch(input: AwaitChannelBatchInput): Promise<
   const act = stockActivities(channelId, input);
   try {
     // A batch just sent is never finished at once: the first check waits one poll interval, sparing a request from
-    // the channel's rate budget. Runs recorded before this change checked at once (the patch keeps them replaying).
-    if (input.waitStartedAt === undefined && patched(FIRST_CHECK_AFTER_POLL_INITIAL)) await sleep(delayMs);
+    // the channel's rate budget.
+    if (input.waitStartedAt === undefined) await sleep(delayMs);
     for (let check = 0; ; check++) {
       const result = await act.checkBatch({
         channelId,

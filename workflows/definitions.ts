@@ -99,9 +99,9 @@ export interface FlowProgress {
   dryRun?: boolean;
   /**
    * A batch someone else left in `commit`, which the flow waits for (Omnitron lets one batch per channel sit in
-   * `commit`) until it is stale and failed; null when nothing blocks. Absent in runs started before it existed.
+   * `commit`) until it is stale and failed; null when nothing blocks.
    */
-  blockedBy?: { batchPk: number; since: string | null } | null;
+  blockedBy: { batchPk: number; since: string | null } | null;
 }
 
 /** What a running reconcile reports (`progress` query of `reconcileChannelStock`, Web UI details). Counts only. */
@@ -155,6 +155,7 @@ export function initialFlowProgress(flow: SendFlowName, channelId: number): Flow
     batchesHandedOver: 0,
     runs: 1,
     paused: false,
+    blockedBy: null,
   };
 }
 

@@ -1,4 +1,4 @@
-import { ApplicationFailure, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { FlowRunOutcome, FlowStarterActivities } from '../activities/flow-starter';
 import { scheduledRunQuery, type FlowRunRef, type StockFlowName } from './definitions';
 
@@ -14,10 +14,8 @@ const { awaitFlowRun } = proxyActivities<FlowStarterActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
-/** Patch id: the scheduled action waits for the run it started or attached to (before: it ended at once). */
-const AWAITS_ITS_RUN = 'scheduled-flow-awaits-its-run';
 
-export type ScheduledFlowResult = FlowRunRef & Partial<FlowRunOutcome>;
+export type ScheduledFlowResult = FlowRunRef & FlowRunOutcome;
 
 /**
  * What a Temporal Schedule runs for a stock flow. A schedule appends a timestamp to its action's workflow id, so
@@ -33,7 +31,6 @@ export async function scheduledFlow(request: {
   let run: FlowRunRef | null = null;
   setHandler(scheduledRunQuery, () => run);
   run = await startOrAttachFlow(request);
-  if (!patched(AWAITS_ITS_RUN)) return run;
   const outcome = await awaitFlowRun(run);
   if (outcome.status !== 'COMPLETED') {
     throw ApplicationFailure.nonRetryable(

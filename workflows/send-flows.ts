@@ -5,6 +5,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  rootCause,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -68,12 +69,6 @@ const SHAPES: Record<SendFlowName, { kind: StockKind; source: 'main' | 'extra' }
   insertProductStocksFromExtraStockList: { kind: 'inserts', source: 'extra' },
 };
 
-/** Retries exhausted on a non-retryable failure: the page (not the run) failed. */
-function failureMessage(err: unknown): string {
-  const cause = (err as { cause?: { message?: string } }).cause;
-  return cause?.message ?? (err instanceof Error ? err.message : String(err));
-}
-
 /**
  * The one engine behind the four send flows. Per target (the main stock list, or each mapped extra list with its
  * warehouse code), page after page until Omnitron hands out nothing more:
@@ -100,9 +95,6 @@ async function runSendFlow(
   const progress: FlowProgress = carry
     ? {
         ...carry.progress,
-        // Progress carried over from a run started before these fields existed lacks them.
-        stocksTaken: carry.progress.stocksTaken ?? 0,
-        stocksRemaining: carry.progress.stocksRemaining ?? null,
         runs: carry.progress.runs + 1,
         batchesInFlight: 0,
       }
@@ -264,7 +256,7 @@ async function runSendFlow(
       await act.failBatch({
         channelId,
         batchPk,
-        reason: `${committed ? 'sending' : 'committing'} the page failed: ${failureMessage(err)}`,
+        reason: `${committed ? 'sending' : 'committing'} the page failed: ${rootCause(err) ?? String(err)}`,
       });
       return 'failed';
     } finally {

@@ -27,6 +27,8 @@ export const WORKFLOW_TYPES = [
   'insertProductStocksFromExtraStockList',
   'awaitChannelBatch',
   'getStockBatchRequests',
+  'reconcileChannelStock',
+  'scheduledFlow',
 ] as const;
 
 export interface RecordOptions {
@@ -124,6 +126,27 @@ export async function recordHistories(options: RecordOptions): Promise<RecordedR
       const sent = (await activity.run(act.sendBatch, { ...page, batchPk })) as SendBatchResult;
       if (sent.mode !== 'async') throw new Error('expected an asynchronous Trendyol batch');
       await runFlow('getStockBatchRequests', 1);
+
+      // Drift at the channel, reported and repaired. On the synchronous channel: a Trendyol repair would repeat a
+      // body this recording already sent, which Trendyol (and its sandbox face) refuses for 15 minutes.
+      await control('POST', 'channels/2/drift', { random: { count: 4, seed: 1 } });
+      const reconcile = await stockflow.start('reconcileChannelStock', { channelId: 2, repair: true, tuning: TUNING });
+      started.push({
+        label: 'reconcileChannelStock on channel 2',
+        workflowId: reconcile.workflowId,
+        runId: firstRunId(reconcile),
+      });
+      log(`reconcileChannelStock on channel 2: ${JSON.stringify(await reconcile.result())}`);
+
+      // What a Schedule's action runs: the trigger starts the flow under its fixed id and waits for it.
+      await change('110', 31, 5, 44);
+      const scheduled = await options.client.workflow.start('scheduledFlow', {
+        taskQueue,
+        workflowId: `replay-scheduled-${taskQueue}`,
+        args: [{ flow: 'updateProductStocks', input: { channelId: 2 } }],
+      });
+      started.push({ label: 'scheduledFlow', workflowId: scheduled.workflowId, runId: scheduled.firstExecutionRunId });
+      log(`scheduledFlow: ${JSON.stringify(await scheduled.result())}`);
     });
   } finally {
     await sandbox.close();
