@@ -11,8 +11,9 @@ import { durationMs } from './durations';
 import type { Tuning } from './inputs';
 
 /**
- * Activities of one channel with the run's retry ceiling (`retryMaxInterval`). Activities heartbeat while they work, so a worker that dies mid-activity is
- * noticed after the heartbeat timeout, not after the whole start-to-close timeout.
+ * Activities of one channel with the run's retry ceiling (`retryMaxInterval`). Activities heartbeat while they work,
+ * so a worker that dies mid-activity is noticed after the heartbeat timeout, not after the whole start-to-close
+ * timeout.
  *
  * The two that call the marketplace (`sendBatch`, `checkBatch`) go to the channel's own task queue, whose workers
  * carry the channel's request rate (src/worker.ts); Omnitron-only steps stay on the workflow's queue. Every call

@@ -162,6 +162,7 @@ export async function reconcileChannelStock(
   ]);
 
   const plan = carry?.plan ?? (await act.planReconcile({ channelId, stockListId: input.stockListId }));
+  const sampleSize = Math.min(CONFIRM_SAMPLE, plan.readsPerRequest);
   progress.targetsTotal = plan.targets.length;
   let examples = carry?.examples ?? [];
   const summary = (): ReconcileSummary => ({
@@ -337,7 +338,6 @@ export async function reconcileChannelStock(
         progress[key] += chunk.counts[key];
       }
       // A chunk is one channel read, which may take more items than one send: a batch per send's worth.
-      const sampleSize = Math.min(CONFIRM_SAMPLE, plan.readsPerRequest);
       for (let from = 0; from < chunk.repairs.length; from += plan.repairsPerBatch) {
         const sent = await repair(target, chunk.repairs.slice(from, from + plan.repairsPerBatch));
         if (sample.length < sampleSize) sample = [...sample, ...sent].slice(0, sampleSize);

@@ -14,7 +14,6 @@ const { awaitFlowRun } = proxyActivities<FlowStarterActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
-
 export type ScheduledFlowResult = FlowRunRef & FlowRunOutcome;
 
 /**

@@ -7,7 +7,7 @@
 export type ChannelMode = 'sync' | 'async';
 
 export interface ChannelLimits {
-  /** Most items one send may carry; the caller chunks, the adapter refuses more (a non-retryable LimitExceededError: a caller bug). */
+  /** Most items one send may carry; the caller chunks, the adapter refuses more (LimitExceededError: a caller bug). */
   itemsPerRequest: number;
   /** Calls a second the caller should not exceed (the channel bans or throttles bursts). */
   requestsPerSecond: number;

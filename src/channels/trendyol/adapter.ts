@@ -120,10 +120,11 @@ export class TrendyolAdapter extends BaseChannelAdapter {
   async readQuantities(items: readonly Pick<ChannelItem, 'remoteId'>[]): Promise<HeldQuantity[]> {
     this.refuseOverLimit(items.length, 'read');
     if (items.length === 0) return [];
+    const size = this.descriptor.limits.readItemsPerRequest;
     const { data } = await callJson(this.http, {
       method: 'GET',
       path:
-        `integration/product/sellers/${this.sellerPath}/products/approved/inventory-and-price?size=${this.descriptor.limits.readItemsPerRequest}` +
+        `integration/product/sellers/${this.sellerPath}/products/approved/inventory-and-price?size=${size}` +
         `&barcodes=${items.map((i) => encodeURIComponent(i.remoteId)).join(',')}`,
       what: 'trendyol inventory-and-price',
     });
