@@ -131,6 +131,15 @@ export class CatalogState {
       ),
       remote_id_attribute: null,
     });
+    // Channels 3-6, one per face: with warehouses every list maps to one (as Shopify), else the extra lists do.
+    this.marketplace.faces.forEach((face, i) => {
+      const mapped = face.hasWarehouses ? model.stockLists : model.stockLists.slice(1);
+      this.addChannel(3 + i, face.adapter, {
+        adapter: face.adapter,
+        WAREHOUSE_CODES: Object.fromEntries(mapped.map((l) => [String(l.id), face.warehouseCode(l.id)])),
+        remote_id_attribute: null,
+      });
+    });
 
     const listings: Listing[] = [];
     for (let pk = 1; pk <= options.skus; pk++) {

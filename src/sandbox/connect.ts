@@ -1,7 +1,8 @@
 /**
  * How stockflow talks to a running sandbox: an Omnitron client with the seeded credentials and the channel adapters of
- * the two seeded channels (1 = Trendyol, asynchronous; 2 = Shopify, synchronous). Used by tests, benchmarks and the
- * embedded stack of `npm start`; a real deployment configures its own (OMNITRON_URL, STOCKFLOW_CHANNELS_FILE).
+ * the seeded channels (1 = Trendyol, asynchronous; 2 = Shopify, synchronous; 3 = Hepsiburada, 4 = N11, 5 = Amazon,
+ * asynchronous; 6 = eBay, synchronous). Used by tests, benchmarks and the embedded stack of `npm start`; a real
+ * deployment configures its own (OMNITRON_URL, STOCKFLOW_CHANNELS_FILE).
  */
 import type { StockActivityDeps } from '../../activities/stock';
 import type { ChannelAdapter } from '../channels/port';
@@ -13,9 +14,9 @@ import { SANDBOX_MARKETPLACE_CREDENTIALS } from './marketplace-state';
 import type { Sandbox } from './server';
 
 /** The channels every seeded sandbox has. */
-export const SANDBOX_CHANNEL_IDS = [1, 2];
+export const SANDBOX_CHANNEL_IDS = [1, 2, 3, 4, 5, 6];
 
-/** The seeded channels' adapter configurations; `limits` overrides apply to both (tests use small pages). */
+/** The seeded channels' adapter configurations; `limits` overrides apply to all (tests use small pages). */
 export function sandboxChannelConfigs(
   urls: Sandbox['urls'],
   limits?: ChannelConfig['limits'],
@@ -40,6 +41,30 @@ export function sandboxChannelConfigs(
       timeoutMs: 10_000,
       limits,
     },
+    3: {
+      adapter: 'hepsiburada',
+      baseURL: urls.hepsiburada,
+      timeoutMs: 10_000,
+      limits,
+    },
+    4: {
+      adapter: 'n11',
+      baseURL: urls.n11,
+      timeoutMs: 10_000,
+      limits,
+    },
+    5: {
+      adapter: 'amazon',
+      baseURL: urls.amazon,
+      timeoutMs: 10_000,
+      limits,
+    },
+    6: {
+      adapter: 'ebay',
+      baseURL: urls.ebay,
+      timeoutMs: 10_000,
+      limits,
+    },
   };
 }
 
@@ -52,16 +77,21 @@ export function sandboxStockDeps(
     repeatWindowMs?: number;
     /** Held back from every quantity sent, on every channel. */
     safetyBuffer?: number;
+    /** The channels to sync (a worker per channel); every seeded one by default. */
+    channelIds?: readonly number[];
   } = {},
 ): StockActivityDeps {
+  const configs = sandboxChannelConfigs(urls, options.limits, options.repeatWindowMs);
+  const channelIds = [...(options.channelIds ?? SANDBOX_CHANNEL_IDS)];
   const adapters = new Map<number, ChannelAdapter>(
-    Object.entries(sandboxChannelConfigs(urls, options.limits, options.repeatWindowMs)).map(([id, config]) => [
-      Number(id),
-      createChannelAdapter({ ...config, timeoutMs: options.timeoutMs ?? config.timeoutMs }),
-    ]),
+    channelIds.map((id) => {
+      const config = configs[id];
+      if (!config) throw new Error(`channel ${id} is not a seeded sandbox channel`);
+      return [id, createChannelAdapter({ ...config, timeoutMs: options.timeoutMs ?? config.timeoutMs })];
+    }),
   );
   return {
-    channelIds: SANDBOX_CHANNEL_IDS,
+    channelIds,
     omnitron: new OmnitronClient({
       baseURL: urls.omnitron,
       username: DEFAULT_CREDENTIALS.username,

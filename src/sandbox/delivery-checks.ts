@@ -43,28 +43,22 @@ export class DeliveryChecks {
   /**
    * Every listed stock of one channel and list is delivered at its current quantity, as if an earlier sync had run:
    * Omnitron records it sent (so `updates/` hands out only what changes from now on) and the marketplace holds it
-   * (Trendyol by barcode; Shopify at the list's WAREHOUSE_CODES location). Products never sent to the channel stay as
-   * they are. Returns how many stocks were marked.
+   * (at the list's WAREHOUSE_CODES warehouse where the marketplace has warehouses). Products never sent to the channel
+   * stay as they are. Returns how many stocks were marked.
    */
   markDelivered(channel: number, listOrdinal: number): number {
     const pending = this.stocks.of(channel, listOrdinal);
-    const conf = this.model.channels.get(channel)?.conf;
-    const list = this.model.stockLists[listOrdinal];
-    const location = list && conf?.WAREHOUSE_CODES[String(list.id)];
-    if (conf?.adapter === 'shopify' && !location) {
-      throw badRequest({ stock_list: [`WAREHOUSE_CODES of channel ${channel} maps no location to this list.`] });
-    }
+    const { holdings, warehouse } = this.holdingsOf(channel, listOrdinal, 'maps no location to this list');
     let marked = 0;
     this.model.whippy.skus.forEach((_sku, skuIndex) => {
       const pk = skuIndex + 1;
-      const remoteId = this.products.remoteId(channel, pk);
+      const heldAs = this.products.heldAs(channel, pk);
       const aggregate = this.model.aggregate(listOrdinal, skuIndex);
-      if (remoteId === undefined || !aggregate || pending.hidden.has(skuIndex)) return;
+      if (heldAs === undefined || !aggregate || pending.hidden.has(skuIndex)) return;
       pending.sent[skuIndex] = aggregate.stock;
       pending.failed[skuIndex] = -1;
       this.stocks.classify(pending, listOrdinal, skuIndex);
-      if (conf?.adapter === 'shopify') this.marketplace.holdShopify(remoteId, location ?? '', aggregate.stock);
-      else this.marketplace.holdTrendyol(this.products.barcode(pk) ?? remoteId, aggregate.stock);
+      holdings.hold(heldAs, warehouse, aggregate.stock);
       marked++;
     });
     return marked;
@@ -81,26 +75,13 @@ export class DeliveryChecks {
     listOrdinal: number,
     change: { skus: { sku: string; quantity: number | null }[] } | { random: { count: number; seed: number } },
   ): { sku: string; was: number | null; held: number | null }[] {
-    const conf = this.model.channels.get(channel)?.conf;
-    const list = this.model.stockLists[listOrdinal];
-    const location = list && conf?.WAREHOUSE_CODES[String(list.id)];
-    if (!conf || (conf.adapter === 'shopify' && !location)) {
-      throw badRequest({ stock_list: [`channel ${channel} holds nothing for this stock list.`] });
-    }
+    const { holdings, warehouse } = this.holdingsOf(channel, listOrdinal, 'holds nothing for this stock list');
     const heldOf = (pk: number): number | null => {
-      const id = this.products.remoteId(channel, pk);
-      if (id === undefined) return null;
-      const held =
-        conf.adapter === 'shopify'
-          ? this.marketplace.shopifyHeld(id, location ?? '')
-          : this.marketplace.trendyolHeld(this.products.barcode(pk) ?? id);
-      return held ?? null;
+      const heldAs = this.products.heldAs(channel, pk);
+      return heldAs === undefined ? null : (holdings.held(heldAs, warehouse) ?? null);
     };
-    const set = (pk: number, quantity: number | null) => {
-      const id = this.products.remoteId(channel, pk) ?? '';
-      if (conf.adapter === 'shopify') this.marketplace.driftShopify(id, location ?? '', quantity);
-      else this.marketplace.driftTrendyol(this.products.barcode(pk) ?? id, quantity);
-    };
+    const set = (pk: number, quantity: number | null) =>
+      holdings.drift(this.products.heldAs(channel, pk) ?? '', warehouse, quantity);
     const targets =
       'skus' in change
         ? change.skus.map(({ sku, quantity }) => {
@@ -120,6 +101,19 @@ export class DeliveryChecks {
       set(pk, quantity);
       return { sku: this.model.whippy.skus[pk - 1] ?? '', was, held: heldOf(pk) };
     });
+  }
+
+  /** The channel's marketplace and, where it has warehouses, the one WAREHOUSE_CODES maps the list to. */
+  private holdingsOf(channel: number, listOrdinal: number, unmapped: string) {
+    const conf = this.model.channels.get(channel)?.conf;
+    const list = this.model.stockLists[listOrdinal];
+    const warehouse = list && conf?.WAREHOUSE_CODES[String(list.id)];
+    const holdings = conf && this.marketplace.holdings(conf.adapter);
+    if (!holdings) throw badRequest({ channel: [`channel ${channel} has no marketplace in this sandbox.`] });
+    if (holdings.hasWarehouses && !warehouse) {
+      throw badRequest({ stock_list: [`WAREHOUSE_CODES of channel ${channel} ${unmapped}.`] });
+    }
+    return { holdings, warehouse: holdings.hasWarehouses ? warehouse : undefined };
   }
 
   /** `count` distinct listed products of a channel, chosen by `seed`. */

@@ -5,6 +5,8 @@
  *       -> { "<barcode>": <quantity> } as applied by completed batches (only the named barcodes when given)
  *   GET /control/marketplace/shopify/quantities
  *       -> { "<inventoryItemId>": { "<locationId>": <available> } }
+ *   GET /control/marketplace/<face>/quantities, GET /control/marketplace/<face>/stats   (hepsiburada, n11, amazon, ebay)
+ *       -> { "<sku>" or "<sku>@<warehouse>": <quantity> }, and the face's FaceStats
  *   GET /control/marketplace/stats
  *       -> { requests, batchesAccepted, batchesCompleted, repeatedBodyRejections, itemFailures, shopifyMutations,
  *            shopifyThrottled, trendyolBodiesAcceptedAgain, shopifyMutationsAppliedAgain, shopifyIdempotentReplays }
@@ -18,7 +20,7 @@
  *       IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED, count: 0..1000 }
  *       -> the next `count` mutations carrying an @idempotent key answer that userError (0 clears); 400 beyond 1000
  *
- * Reading quantities or stats completes every Trendyol batch that is due, so they show what a poll would see.
+ * Reading quantities or stats completes every asynchronous batch or job that is due, so they show what a poll would see.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
@@ -49,6 +51,12 @@ export function marketplaceControlRoutes(state: SandboxState): FastifyPluginAsyn
     app.get('/shopify/quantities', async () => market.shopifyQuantities());
 
     app.get('/stats', async () => market.stats());
+
+    // The faces of src/sandbox/faces: what each holds ("sku" or "sku@warehouse") and its own counters.
+    for (const face of market.faces) {
+      app.get(`/${face.adapter}/quantities`, async () => face.heldQuantities());
+      app.get(`/${face.adapter}/stats`, async () => face.stats());
+    }
 
     app.get('/options', async () => market.options);
 

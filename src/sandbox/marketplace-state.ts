@@ -6,6 +6,11 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { AmazonFace } from './faces/amazon/face';
+import { EbayFace } from './faces/ebay/face';
+import type { Holdings, MarketplaceFace } from './faces/face';
+import { HepsiburadaFace } from './faces/hepsiburada/face';
+import { N11Face } from './faces/n11/face';
 
 /** Settings changeable at run time (`PUT /control/marketplace/options`). */
 export const marketplaceTunablesSchema = z.object({
@@ -158,6 +163,10 @@ interface IdempotentAttempt {
 
 export class MarketplaceState {
   readonly credentials: MarketplaceCredentials;
+  readonly hepsiburada = new HepsiburadaFace();
+  readonly n11 = new N11Face();
+  readonly amazon = new AmazonFace();
+  readonly ebay = new EbayFace();
   private tunables: MarketplaceTunables;
   private counters = emptyStats();
   private readonly skuByBarcode = new Map<string, string>();
@@ -195,12 +204,45 @@ export class MarketplaceState {
     return this.options;
   }
 
-  /** Which products exist: Trendyol knows their barcodes, Shopify their inventory items. */
+  /** The faces built on {@link MarketplaceFace}, each mounted at `/<adapter>/`. */
+  get faces(): MarketplaceFace[] {
+    return [this.hepsiburada, this.n11, this.amazon, this.ebay];
+  }
+
+  /**
+   * Which products exist: Trendyol knows their barcodes, Shopify their inventory items, every other face the
+   * merchant's SKU.
+   */
   addListings(listings: readonly Listing[]): void {
     for (const listing of listings) {
       this.skuByBarcode.set(listing.barcode, listing.sku);
       this.inventoryItems.add(listing.inventoryItemId);
     }
+    for (const face of this.faces) face.list(listings.map((l) => l.sku));
+  }
+
+  /**
+   * What the marketplace behind an adapter holds, one way for every face (Trendyol by barcode, Shopify by inventory
+   * item and location); undefined for an adapter no face serves.
+   */
+  holdings(adapter: string): Holdings | undefined {
+    if (adapter === 'trendyol') {
+      return {
+        hasWarehouses: false,
+        held: (barcode) => this.trendyolHeld(barcode),
+        hold: (barcode, _warehouse, quantity) => this.holdTrendyol(barcode, quantity),
+        drift: (barcode, _warehouse, quantity) => this.driftTrendyol(barcode, quantity),
+      };
+    }
+    if (adapter === 'shopify') {
+      return {
+        hasWarehouses: true,
+        held: (item, location) => this.shopifyHeld(item, location ?? ''),
+        hold: (item, location, quantity) => this.holdShopify(item, location ?? '', quantity),
+        drift: (item, location, quantity) => this.driftShopify(item, location ?? '', quantity),
+      };
+    }
+    return this.faces.find((face) => face.adapter === adapter);
   }
 
   reset(): void {
@@ -218,6 +260,7 @@ export class MarketplaceState {
     this.adjustmentGroups = 0;
     this.idempotencyKeys.clear();
     this.idempotencyFault = undefined;
+    for (const face of this.faces) face.reset();
   }
 
   countRequest(): void {

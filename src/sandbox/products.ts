@@ -71,12 +71,24 @@ export class Products {
     return pk <= this.model.seededProducts && pk % UNSENT_PRODUCT_EVERY !== 0;
   }
 
-  /** The remote id of a seeded product on a channel: Trendyol's barcode (or content id), a Shopify InventoryItem gid. */
+  /**
+   * The remote id of a seeded product on a channel: Trendyol's barcode (or content id), a Shopify InventoryItem gid,
+   * the merchant's SKU on every other marketplace (Hepsiburada merchantSku, N11 stockCode, Amazon and eBay SKU).
+   */
   remoteId(channel: number, pk: number): string | undefined {
     const conf = this.model.channels.get(channel)?.conf;
     if (!this.wasSent(pk) || !conf) return undefined;
     if (conf.adapter === 'shopify') return `${SHOPIFY_ITEM_PREFIX}${pk}`;
-    return this.trendyolRemoteIds === 'content-id' ? `${TRENDYOL_CONTENT_PREFIX}${pk}` : this.barcode(pk);
+    if (conf.adapter === 'trendyol' && this.trendyolRemoteIds === 'content-id')
+      return `${TRENDYOL_CONTENT_PREFIX}${pk}`;
+    return this.barcode(pk);
+  }
+
+  /** What the channel's marketplace keys its holdings by: Trendyol the barcode, every other its remote id. */
+  heldAs(channel: number, pk: number): string | undefined {
+    const remoteId = this.remoteId(channel, pk);
+    if (remoteId === undefined) return undefined;
+    return this.model.channels.get(channel)?.conf.adapter === 'trendyol' ? (this.barcode(pk) ?? remoteId) : remoteId;
   }
 
   /** The product a remote id names on a channel (the inverse of {@link remoteId}), or undefined. */
@@ -86,7 +98,7 @@ export class Products {
     const prefix =
       conf.adapter === 'shopify'
         ? SHOPIFY_ITEM_PREFIX
-        : this.trendyolRemoteIds === 'content-id'
+        : conf.adapter === 'trendyol' && this.trendyolRemoteIds === 'content-id'
           ? TRENDYOL_CONTENT_PREFIX
           : undefined;
     const pk =

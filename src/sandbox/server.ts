@@ -5,6 +5,7 @@
  *   /omnitron/api/v1/...   Omnitron (token auth)
  *   /trendyol/...          Trendyol-shaped asynchronous marketplace
  *   /shopify/...           Shopify-shaped synchronous marketplace (GraphQL inventorySetQuantities)
+ *   /hepsiburada/, /n11/, /amazon/, /ebay/   the faces of src/sandbox/faces (one folder each)
  *   /control/...           seed, bulk stock changes, channel holdings, faults, rate limits, stats, reset
  *
  * `stockflow sandbox` runs it standalone; tests start it in-process on port 0.
@@ -30,7 +31,17 @@ export interface Sandbox {
   /** e.g. http://127.0.0.1:41234 */
   url: string;
   /** Base URLs the clients take. */
-  urls: { omnitron: string; whippy: string; trendyol: string; shopify: string; control: string };
+  urls: {
+    omnitron: string;
+    whippy: string;
+    trendyol: string;
+    shopify: string;
+    hepsiburada: string;
+    n11: string;
+    amazon: string;
+    ebay: string;
+    control: string;
+  };
   state: SandboxState;
   app: FastifyInstance;
   close(): Promise<void>;
@@ -43,6 +54,10 @@ export function sandboxUrls(url: string): Sandbox['urls'] {
     whippy: `${url}/whippy/api/v1/`,
     trendyol: `${url}/trendyol/`,
     shopify: `${url}/shopify/`,
+    hepsiburada: `${url}/hepsiburada/`,
+    n11: `${url}/n11/`,
+    amazon: `${url}/amazon/`,
+    ebay: `${url}/ebay/`,
     control: `${url}/control/`,
   };
 }
@@ -62,6 +77,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   await face('whippy', '/whippy', whippyRoutes(state));
   await face('omnitron', '/omnitron', omnitronRoutes(state));
   await face('marketplace', '/', marketplaceRoutes(state));
+  const tunables = () => state.marketplace.options;
+  for (const marketplace of state.marketplace.faces) {
+    await app.register(
+      async (scope) => {
+        scope.addHook('onRequest', state.faults.hook('marketplace'));
+        scope.addHook('onRequest', async () => {
+          state.marketplace.countRequest();
+          marketplace.countRequest();
+        });
+        await scope.register(marketplace.routes(tunables));
+      },
+      { prefix: `/${marketplace.adapter}` },
+    );
+  }
   await app.register(controlRoutes(state), { prefix: '/control' });
   await app.register(catalogControlRoutes(state), { prefix: '/control' });
   await app.register(marketplaceControlRoutes(state), { prefix: '/control/marketplace' });

@@ -29,6 +29,8 @@ export interface StockTestOptions {
   /** More of `POST /control/seed` (e.g. `trendyolRemoteIds`). */
   seed?: Record<string, unknown>;
   limits?: ChannelConfig['limits'];
+  /** The channels the worker syncs; Trendyol (1) and Shopify (2) unless a test names others. */
+  channelIds?: readonly number[];
   sandbox?: SandboxOptions;
   /** Client timeout towards the sandbox (short in fault tests). */
   timeoutMs?: number;
@@ -60,6 +62,7 @@ export async function startStockTestEnv(options: StockTestOptions): Promise<Stoc
       timeoutMs: options.timeoutMs,
       repeatWindowMs,
       safetyBuffer: options.safetyBuffer,
+      channelIds: options.channelIds ?? [1, 2],
     }),
   });
   const workerRun = worker.run();

@@ -12,6 +12,7 @@
  *   STOCKFLOW_WORKER_LIMITS           optional JSON of channel limits, e.g. {"itemsPerRequest":50}
  *   STOCKFLOW_WORKER_SHUTDOWN_GRACE   optional, default "1s"
  *   STOCKFLOW_WORKER_REPEAT_WINDOW_MS optional: the sandbox Trendyol's repeat window, when the test shortened it
+ *   STOCKFLOW_WORKER_CHANNELS         optional JSON array of channel ids, default [1, 2]
  *
  * Prints `WORKER_READY <pid>` on stdout once the worker exists; SIGTERM/SIGINT shut it down gracefully.
  */
@@ -28,6 +29,7 @@ export const WORKER_SANDBOX_URLS = 'STOCKFLOW_WORKER_SANDBOX_URLS';
 export const WORKER_LIMITS = 'STOCKFLOW_WORKER_LIMITS';
 export const WORKER_SHUTDOWN_GRACE = 'STOCKFLOW_WORKER_SHUTDOWN_GRACE';
 export const WORKER_REPEAT_WINDOW_MS = 'STOCKFLOW_WORKER_REPEAT_WINDOW_MS';
+export const WORKER_CHANNELS = 'STOCKFLOW_WORKER_CHANNELS';
 export const WORKER_READY_LINE = /WORKER_READY (\d+)/;
 
 function required(name: string): string {
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
     stock: sandboxStockDeps(urls, {
       limits,
       repeatWindowMs: process.env[WORKER_REPEAT_WINDOW_MS] ? Number(process.env[WORKER_REPEAT_WINDOW_MS]) : undefined,
+      channelIds: JSON.parse(process.env[WORKER_CHANNELS] ?? '[1, 2]') as number[],
     }),
   });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => worker.shutdown());

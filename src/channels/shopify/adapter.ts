@@ -22,6 +22,7 @@ import {
   TransientError,
 } from '../../http/errors';
 import { BaseChannelAdapter, callJson, failedResult } from '../base';
+import { type AdapterOptions, commonChannelFields } from '../config';
 import type {
   BatchCheck,
   ChannelExchange,
@@ -60,16 +61,23 @@ const IDEMPOTENT_SINCE = '2026-04';
  */
 const MAX_KEY_GENERATION = 1;
 
-export interface ShopifyAdapterOptions {
-  baseURL: string;
-  accessToken: string;
-  /** e.g. "2026-10" ({@link SHOPIFY_DEFAULT_API_VERSION} through the registry); decides the payload's rules. */
-  apiVersion: string;
-  /** Location for items without a warehouse code (the main stock list); without it such items are refused. */
-  defaultLocationId?: string;
-  limits: ChannelLimits;
-  timeoutMs?: number;
-}
+export const shopifyConfig = z
+  .object({
+    adapter: z.literal('shopify'),
+    accessToken: z.string().min(1),
+    /** Any quarterly release; the newest stable one by default. The adapter speaks each one's inventory rules. */
+    apiVersion: z
+      .string()
+      .regex(/^\d{4}-(01|04|07|10)$/, 'expected a release like 2026-10')
+      .default(SHOPIFY_DEFAULT_API_VERSION),
+    /** Location for items without a warehouse code (the main stock list); without it such items are refused. */
+    defaultLocationId: z
+      .string()
+      .regex(/^gid:\/\/shopify\/Location\/\d+$/, 'expected gid://shopify/Location/<id>')
+      .optional(),
+    ...commonChannelFields,
+  })
+  .strict();
 
 const SELECTION = `{
     inventoryAdjustmentGroup { id }
@@ -154,7 +162,7 @@ export class ShopifyAdapter extends BaseChannelAdapter {
   private readonly http;
   private readonly path: string;
 
-  constructor(private readonly options: ShopifyAdapterOptions) {
+  constructor(private readonly options: AdapterOptions<typeof shopifyConfig>) {
     super({ name: 'shopify', mode: 'sync', hasWarehouses: true, limits: options.limits });
     this.http = createHttpClient({
       api: 'shopify',

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { createHttpClient } from '../../http/client';
 import { HttpError, RateLimitedError, parseResponse } from '../../http/errors';
 import { BaseChannelAdapter, callJson } from '../base';
+import { type AdapterOptions, commonChannelFields } from '../config';
 import type { BatchCheck, ChannelItem, ChannelLimits, HeldQuantity, ItemResult, SendOutcome } from '../port';
 
 export const TRENDYOL_DEFAULT_LIMITS: ChannelLimits = {
@@ -19,18 +20,22 @@ export const TRENDYOL_DEFAULT_LIMITS: ChannelLimits = {
   readItemsPerRequest: 50,
 };
 
-export interface TrendyolAdapterOptions {
-  baseURL: string;
-  sellerId: string;
-  apiKey: string;
-  apiSecret: string;
-  /** Goes into the mandatory User-Agent "<sellerId> - <integratorName>"; Trendyol answers 403 without it. */
-  integratorName: string;
-  limits: ChannelLimits;
-  timeoutMs?: number;
-  /** Trendyol refuses the same body again for this long (15 min in production). */
-  repeatWindowMs?: number;
-}
+export const trendyolConfig = z
+  .object({
+    adapter: z.literal('trendyol'),
+    sellerId: z.string().regex(/^\d+$/, 'expected the numeric Trendyol seller id'),
+    apiKey: z.string().min(1),
+    apiSecret: z.string().min(1),
+    /**
+     * Goes into the mandatory User-Agent "<sellerId> - <integratorName>" (Trendyol answers 403 without it):
+     * alphanumeric, at most 30 characters ("SelfIntegration" when the seller runs its own software).
+     */
+    integratorName: z.string().regex(/^[A-Za-z0-9]{1,30}$/, 'expected 1-30 letters or digits'),
+    /** How long Trendyol refuses a repeated body (15 min); a refused send is retried once it has passed. */
+    repeatWindowMs: z.number().int().positive().optional(),
+    ...commonChannelFields,
+  })
+  .strict();
 
 /**
  * Trendyol's documented words for a repeated body. Its status and body shape are undocumented (most plausibly a 400
@@ -79,7 +84,7 @@ export class TrendyolAdapter extends BaseChannelAdapter {
   private readonly sellerPath: string;
   private readonly repeatWindowMs: number;
 
-  constructor(options: TrendyolAdapterOptions) {
+  constructor(options: AdapterOptions<typeof trendyolConfig>) {
     super({ name: 'trendyol', mode: 'async', hasWarehouses: false, limits: options.limits });
     const basic = Buffer.from(`${options.apiKey}:${options.apiSecret}`).toString('base64');
     this.http = createHttpClient({
