@@ -19,6 +19,8 @@ export interface BatchResults {
   failedBeforeSend: readonly ObjectFailure[];
   /** Objects whose failure was reported already (at send): settled now, reported once. */
   reportedAtSend?: ReadonlySet<number>;
+  /** What a sent object without a result came to, when the channel names only exceptions (BatchCheck `unnamed`). */
+  unnamed?: Pick<ItemResult, 'status' | 'message'>;
 }
 
 export async function finishWithResults(
@@ -26,7 +28,7 @@ export async function finishWithResults(
   ref: BatchRef,
   batch: BatchRequest,
   reporter: BatchReporter,
-  { pkByRemoteId, results, failedBeforeSend, reportedAtSend = new Set() }: BatchResults,
+  { pkByRemoteId, results, failedBeforeSend, reportedAtSend = new Set(), unnamed }: BatchResults,
 ): Promise<{ succeeded: number; failed: number }> {
   const versions = new Map(batch.objects.map((o) => [o.pk, o.version_date]));
   const outcome = new Map<number, BatchObject>();
@@ -47,6 +49,15 @@ export async function finishWithResults(
     for (const pk of pkByRemoteId.get(result.remoteId) ?? []) {
       if (result.status === 'success') settle(pk, result.remoteId);
       else settle(pk, result.remoteId, { pk, message: result.message ?? 'failed at the channel', reason: 'remote' });
+    }
+  }
+  if (unnamed) {
+    for (const [remoteId, pks] of pkByRemoteId) {
+      for (const pk of pks) {
+        if (outcome.has(pk)) continue;
+        if (unnamed.status === 'success') settle(pk, remoteId);
+        else settle(pk, remoteId, { pk, message: unnamed.message ?? 'failed at the channel', reason: 'remote' });
+      }
     }
   }
   for (const object of batch.objects) {

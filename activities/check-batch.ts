@@ -68,6 +68,7 @@ export function checkBatchActivity(deps: StockActivityDeps): Pick<StockActivitie
             results: check.results,
             failedBeforeSend: [...settledAtSend, ...failures],
             reportedAtSend: atSend,
+            unnamed: check.unnamed,
           });
           return { state: 'done', ...counts };
         });

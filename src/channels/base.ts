@@ -3,7 +3,7 @@
  * way to make an HTTP call that yields both the parsed body and the {@link ChannelExchange} for error reports.
  */
 import type { AxiosInstance } from 'axios';
-import { LimitExceededError, ResponseValidationError } from '../http/errors';
+import { AuthenticationError, LimitExceededError, ResponseValidationError } from '../http/errors';
 import type {
   BatchCheck,
   ChannelAdapter,
@@ -93,6 +93,8 @@ export function failedResult(item: ChannelItem, message: string): ItemResult {
 export interface JsonExchange {
   data: unknown;
   exchange: ChannelExchange;
+  /** The response's headers (lower-case names), for what a channel signals there (e.g. its rate limits). */
+  headers: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -108,6 +110,8 @@ export async function callJson(
     what: string;
     /** Non-2xx statuses the caller reads as an answer (exchange.status; data undefined unless JSON), not thrown. */
     answered?: readonly number[];
+    /** Per-call headers (e.g. a short-lived access token); like every header, never copied into the exchange. */
+    headers?: Record<string, string>;
   },
 ): Promise<JsonExchange> {
   const requestBody = request.body === undefined ? '' : JSON.stringify(request.body);
@@ -116,7 +120,7 @@ export async function callJson(
     method: request.method,
     url: request.path,
     data: request.body === undefined ? undefined : requestBody,
-    headers: request.body === undefined ? undefined : { 'Content-Type': 'application/json' },
+    headers: { ...(request.body === undefined ? {} : { 'Content-Type': 'application/json' }), ...request.headers },
     responseType: 'text',
     validateStatus: (status) => (status >= 200 && status < 300) || answered.includes(status),
   });
@@ -128,10 +132,85 @@ export async function callJson(
     status: response.status,
     responseBody,
   };
+  const headers = { ...response.headers } as Record<string, unknown>;
   try {
-    return { data: JSON.parse(responseBody) as unknown, exchange };
+    return { data: JSON.parse(responseBody) as unknown, exchange, headers };
   } catch {
-    if (answered.includes(response.status)) return { data: undefined, exchange };
+    if (answered.includes(response.status)) return { data: undefined, exchange, headers };
     throw new ResponseValidationError(request.what, [{ path: '', message: 'body is not JSON' }]);
+  }
+}
+
+/**
+ * One form-encoded POST (an OAuth token exchange) on a client from createHttpClient, answering the parsed JSON body.
+ * No {@link ChannelExchange} is made: the body carries the secrets, so this call never enters an error report.
+ */
+export async function postForm(
+  http: AxiosInstance,
+  request: {
+    path: string;
+    fields: Record<string, string>;
+    what: string;
+    /** E.g. the client's HTTP Basic credentials (eBay); like the body, never copied anywhere. */
+    headers?: Record<string, string>;
+  },
+): Promise<unknown> {
+  const response = await http.post<unknown>(request.path, new URLSearchParams(request.fields).toString(), {
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8', ...request.headers },
+  });
+  if (typeof response.data !== 'object' || response.data === null) {
+    throw new ResponseValidationError(request.what, [{ path: '', message: 'body is not a JSON object' }]);
+  }
+  return response.data;
+}
+
+/**
+ * An access token from a token exchange, kept until `marginMs` before it expires; callers arriving while an exchange
+ * runs share it (one exchange in flight). The token lives in memory only.
+ */
+export class CachedToken {
+  private current?: { token: string; expiresAt: number };
+  private inFlight?: Promise<string>;
+
+  constructor(
+    private readonly exchange: () => Promise<{ token: string; expiresInMs: number }>,
+    private readonly marginMs = 60_000,
+  ) {}
+
+  /** The token to use, and whether it comes from an exchange made for this call (`fresh`) rather than the cache. */
+  async get(): Promise<{ token: string; fresh: boolean }> {
+    if (this.current && Date.now() < this.current.expiresAt - this.marginMs) {
+      return { token: this.current.token, fresh: false };
+    }
+    this.inFlight ??= this.exchange()
+      .then(({ token, expiresInMs }) => {
+        this.current = { token, expiresAt: Date.now() + expiresInMs };
+        return token;
+      })
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+    return { token: await this.inFlight, fresh: true };
+  }
+
+  /** Forgets `token` (refused although unexpired: revoked); a newer one already cached is kept. */
+  invalidate(token: string): void {
+    if (this.current?.token === token) this.current = undefined;
+  }
+}
+
+/**
+ * Runs `call` with the cached access token. A cached token refused as unauthenticated (revoked before its expiry) is
+ * dropped and the call made once more with a freshly exchanged one; a fresh token refused is thrown: the credentials
+ * themselves are wrong.
+ */
+export async function withAccessToken<T>(token: CachedToken, call: (accessToken: string) => Promise<T>): Promise<T> {
+  const first = await token.get();
+  try {
+    return await call(first.token);
+  } catch (err) {
+    if (!(err instanceof AuthenticationError) || first.fresh) throw err;
+    token.invalidate(first.token);
+    return call((await token.get()).token);
   }
 }

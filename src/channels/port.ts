@@ -84,7 +84,18 @@ export type SendOutcome =
  * and must be failed, its stocks back to Omnitron.
  */
 export type BatchCheck = (
-  { state: 'pending' } | { state: 'done'; results: ItemResult[] } | { state: 'expired'; reason: string }
+  | { state: 'pending' }
+  | {
+      state: 'done';
+      results: ItemResult[];
+      /**
+       * What every sent item the results do not name came to, for a channel whose batch result names only the
+       * exceptions (Hepsiburada lists just the failed items of an upload). Absent: an item without a result was not
+       * sent.
+       */
+      unnamed?: Pick<ItemResult, 'status' | 'message'>;
+    }
+  | { state: 'expired'; reason: string }
 ) & {
   exchanges: ChannelExchange[];
 };

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { sandboxDeployment } from '../sandbox/deployment';
 import { projectRoot } from '../temporal/provision-cli';
 import { provisionClusterPrograms, type ClusterPrograms } from './binaries';
 import { type ComposeFile, mountedFile, readCompose, serviceEnvironment } from './compose';
@@ -94,17 +95,6 @@ async function takenPort(ports: number[]): Promise<number | undefined> {
     if (!free) return port;
   }
   return undefined;
-}
-
-/** KEY=VALUE lines of an env file (comments and blanks skipped). */
-function envFile(path: string): Record<string, string> {
-  return Object.fromEntries(
-    readFileSync(path, 'utf8')
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line && !line.startsWith('#') && line.includes('='))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
 }
 
 async function frontendServing(address: string, tls: boolean | undefined, env: NodeJS.ProcessEnv): Promise<boolean> {
@@ -262,16 +252,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         60_000,
         sandbox,
       );
-      const toLoopback = (text: string) => text.replaceAll('http://sandbox:8090', sandboxUrl ?? '');
+      const deployment = sandboxDeployment(sandboxUrl);
       const channelsFile = join(stateDir, 'sandbox-channels.json');
-      writeFileSync(
-        channelsFile,
-        toLoopback(readFileSync(join(projectRoot(), 'deploy', 'sandbox-channels.json'), 'utf8')),
-      );
-      const profile = envFile(join(projectRoot(), 'deploy', 'sandbox.env'));
-      Object.assign(stockflowEnv, Object.fromEntries(Object.entries(profile).map(([k, v]) => [k, toLoopback(v)])), {
-        STOCKFLOW_CHANNELS_FILE: channelsFile,
-      });
+      writeFileSync(channelsFile, JSON.stringify({ channels: deployment.channels }, null, 2));
+      Object.assign(stockflowEnv, deployment.env, { STOCKFLOW_CHANNELS_FILE: channelsFile });
       log(`Sandbox ${sandboxUrl}`);
     }
 

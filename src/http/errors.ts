@@ -155,6 +155,18 @@ export function parseRetryAfter(value: unknown, now = Date.now()): number | unde
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/**
+ * `X-RateLimit-Reset`, for APIs that signal throttling with it instead of Retry-After (Hepsiburada: seconds until the
+ * window renews). Some APIs send an epoch time in seconds instead; a value that large is read as one.
+ */
+export function parseRateLimitReset(value: unknown, now = Date.now()): number | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  const text = String(value).trim();
+  if (!/^\d+(\.\d+)?$/.test(text)) return undefined;
+  const seconds = Number(text);
+  return seconds > 1e9 ? Math.max(0, Math.round(seconds * 1000 - now)) : Math.round(seconds * 1000);
+}
+
 function serverMessageOf(data: unknown): string | undefined {
   if (data === undefined || data === null || data === '') return undefined;
   const text = typeof data === 'string' ? data : JSON.stringify(data);
@@ -186,7 +198,9 @@ export function mapHttpError(err: unknown, api: string): StockflowError {
     return new NetworkError(details, code, TIMEOUT_CODES.has(code));
   }
   if (status === 429) {
-    return new RateLimitedError(details, parseRetryAfter(axiosErr.response?.headers['retry-after']) ?? 1_000);
+    const headers = axiosErr.response?.headers ?? {};
+    const delay = parseRetryAfter(headers['retry-after']) ?? parseRateLimitReset(headers['x-ratelimit-reset']);
+    return new RateLimitedError(details, delay ?? 1_000);
   }
   if (status >= 500) return new ServerError(details);
   if (status === 401 || status === 403) return new AuthenticationError(details);

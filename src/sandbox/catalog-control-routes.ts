@@ -1,9 +1,9 @@
 /**
- * Control endpoints of the catalogue (mounted under /control): seed, bulk stock changes, what a channel should hold, a
- * delivered baseline, batch status counts, product stocks delivered twice, records handed out malformed, and expiring
+ * Control endpoints of the catalogue (mounted under /control): seed, bulk stock changes, what a channel should hold and
+ * what its marketplace holds, a delivered baseline, batch status counts, product stocks delivered twice, records handed out malformed, and expiring
  * Omnitron tokens.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { BATCH_STATUSES } from './batch-requests';
 import { badRequest, installErrorHandler, type Query, single } from './http-helpers';
@@ -103,13 +103,24 @@ export function catalogControlRoutes(state: SandboxState): FastifyPluginAsync {
       return { changed: stocks.length, stocks };
     });
 
-    app.get('/channels/:channelId/expected', async (request) => {
+    /** The channel and stock list (`?stock_list=`, the main one by default) a per-list control names. */
+    const channelList = (request: FastifyRequest) => {
       const channel = Number((request.params as { channelId: string }).channelId);
       const listId = Number(single(request.query as Query, 'stock_list') ?? catalog().model.catalog?.stock_list ?? 1);
       const list = catalog().model.stockListById(listId);
       if (!list || !catalog().model.channels.has(channel))
         throw badRequest({ detail: 'Unknown channel or stock list.' });
-      return catalog().checks.expected(channel, list.ordinal);
+      return { channel, ordinal: list.ordinal };
+    };
+
+    app.get('/channels/:channelId/expected', async (request) => {
+      const { channel, ordinal } = channelList(request);
+      return catalog().checks.expected(channel, ordinal);
+    });
+
+    app.get('/channels/:channelId/held', async (request) => {
+      const { channel, ordinal } = channelList(request);
+      return catalog().checks.held(channel, ordinal);
     });
 
     app.get('/omnitron/batches', async (request) => {

@@ -11,6 +11,10 @@ import { OmnitronClient } from '../omnitron/client';
 import { WhippyStockClient } from '../stock-api/client';
 import { DEFAULT_CREDENTIALS } from './catalog-state';
 import { SANDBOX_MARKETPLACE_CREDENTIALS } from './marketplace-state';
+import { AMAZON_SANDBOX_CREDENTIALS } from './faces/amazon/face';
+import { EBAY_SANDBOX_CREDENTIALS } from './faces/ebay/face';
+import { HEPSIBURADA_SANDBOX_CREDENTIALS } from './faces/hepsiburada/face';
+import { N11_SANDBOX_CREDENTIALS } from './faces/n11/face';
 import type { Sandbox } from './server';
 
 /** The channels every seeded sandbox has. */
@@ -44,6 +48,7 @@ export function sandboxChannelConfigs(
     3: {
       adapter: 'hepsiburada',
       baseURL: urls.hepsiburada,
+      ...HEPSIBURADA_SANDBOX_CREDENTIALS,
       timeoutMs: 10_000,
       limits,
     },
@@ -52,16 +57,20 @@ export function sandboxChannelConfigs(
       baseURL: urls.n11,
       timeoutMs: 10_000,
       limits,
+      ...N11_SANDBOX_CREDENTIALS,
     },
     5: {
       adapter: 'amazon',
       baseURL: urls.amazon,
+      tokenURL: `${urls.amazon}auth/o2/token`,
+      ...AMAZON_SANDBOX_CREDENTIALS,
       timeoutMs: 10_000,
       limits,
     },
     6: {
       adapter: 'ebay',
       baseURL: urls.ebay,
+      ...EBAY_SANDBOX_CREDENTIALS,
       timeoutMs: 10_000,
       limits,
     },

@@ -41,6 +41,20 @@ export class DeliveryChecks {
   }
 
   /**
+   * What the channel's marketplace holds for a stock list (at its warehouse, where it has them): SKU -> quantity for
+   * every product listed on the channel (null: the marketplace has no such item), in the shape of {@link expected}.
+   */
+  held(channel: number, listOrdinal: number) {
+    const { holdings, warehouse } = this.holdingsOf(channel, listOrdinal, 'maps no location to this list');
+    const quantities: Record<string, number | null> = {};
+    this.model.whippy.skus.forEach((sku, skuIndex) => {
+      const heldAs = this.products.heldAs(channel, skuIndex + 1);
+      if (heldAs !== undefined) quantities[sku] = holdings.held(heldAs, warehouse) ?? null;
+    });
+    return { channel, stock_list: this.model.stockLists[listOrdinal]?.id, quantities };
+  }
+
+  /**
    * Every listed stock of one channel and list is delivered at its current quantity, as if an earlier sync had run:
    * Omnitron records it sent (so `updates/` hands out only what changes from now on) and the marketplace holds it
    * (at the list's WAREHOUSE_CODES warehouse where the marketplace has warehouses). Products never sent to the channel

@@ -33,6 +33,11 @@ export const marketplaceTunablesSchema = z.object({
   /** Shopify cost bucket: size and points restored a second; each mutation costs {@link SHOPIFY_MUTATION_COST}. */
   shopifyMaximumAvailable: z.number().min(0).default(2_000),
   shopifyRestoreRate: z.number().positive().default(100),
+  /**
+   * Multiplies the documented request budgets of the faces in src/sandbox/faces (1 = the real ones): tests of other
+   * things than pacing raise it, so Amazon's one feed every two minutes does not set their pace.
+   */
+  budgetScale: z.number().positive().default(1),
 });
 export type MarketplaceTunables = z.infer<typeof marketplaceTunablesSchema>;
 
@@ -192,6 +197,7 @@ export class MarketplaceState {
     // zod strips `credentials`, leaving the tunables.
     this.tunables = marketplaceTunablesSchema.parse(initial);
     this.bucket = { available: this.tunables.shopifyMaximumAvailable, at: Date.now() };
+    this.scaleBudgets();
   }
 
   get options(): MarketplaceTunables {
@@ -201,7 +207,12 @@ export class MarketplaceState {
   setOptions(changes: Partial<MarketplaceTunables>): MarketplaceTunables {
     this.tunables = marketplaceTunablesSchema.parse({ ...this.tunables, ...changes });
     this.bucket = { available: this.tunables.shopifyMaximumAvailable, at: Date.now() };
+    this.scaleBudgets();
     return this.options;
+  }
+
+  private scaleBudgets(): void {
+    for (const face of this.faces) face.budgetScale = this.tunables.budgetScale;
   }
 
   /** The faces built on {@link MarketplaceFace}, each mounted at `/<adapter>/`. */
@@ -261,6 +272,7 @@ export class MarketplaceState {
     this.idempotencyKeys.clear();
     this.idempotencyFault = undefined;
     for (const face of this.faces) face.reset();
+    this.scaleBudgets();
   }
 
   countRequest(): void {

@@ -8,30 +8,17 @@ import { createChannelAdapter } from '../../src/channels/registry';
 import type { ChannelAdapter, ChannelItem } from '../../src/channels/port';
 import { ClientRequestError, RateLimitedError } from '../../src/http/errors';
 import { SANDBOX_MARKETPLACE_CREDENTIALS as CREDENTIALS } from '../../src/sandbox/marketplace-state';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server';
+import { awaitDone, caught, contractListings, useContractSandbox } from '../support/contract-sandbox';
 
-const LISTINGS = Array.from({ length: 60 }, (_, i) => ({
-  sku: `SKU-${i}`,
-  barcode: `BC-${i}`,
-  inventoryItemId: `gid://shopify/InventoryItem/${100 + i}`,
-}));
+const LISTINGS = contractListings(60);
 const LOCATION = (n: number) => `gid://shopify/Location/${n}`;
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, marketplace: { batchDelayMs: 0 } });
-});
-afterAll(() => sandbox.close());
-beforeEach(() => {
-  sandbox.state.reset();
-  sandbox.state.marketplace.addListings(LISTINGS);
-});
+const sandbox = useContractSandbox({ listings: LISTINGS, batchDelayMs: 0 });
 
 function trendyol(overrides: object = {}): ChannelAdapter {
   return createChannelAdapter({
     adapter: 'trendyol',
-    baseURL: sandbox.urls.trendyol,
+    baseURL: sandbox().urls.trendyol,
     ...CREDENTIALS.trendyol,
     integratorName: 'Stockflow',
     ...overrides,
@@ -41,7 +28,7 @@ function trendyol(overrides: object = {}): ChannelAdapter {
 function shopify(): ChannelAdapter {
   return createChannelAdapter({
     adapter: 'shopify',
-    baseURL: sandbox.urls.shopify,
+    baseURL: sandbox().urls.shopify,
     accessToken: CREDENTIALS.shopify.accessToken,
     defaultLocationId: LOCATION(3),
   });
@@ -53,11 +40,7 @@ const send = { sendKey: 'read-test' };
 async function settled(adapter: ChannelAdapter, items: ChannelItem[]) {
   const outcome = await adapter.sendUpdatedStocks(items, send);
   if (outcome.mode !== 'async') return;
-  for (let i = 0; i < 200; i++) {
-    if ((await adapter.checkBatch(outcome.remoteBatchId)).state === 'done') return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('the batch never completed');
+  await awaitDone(adapter, outcome.remoteBatchId, { timeoutMs: 2_000, intervalMs: 10 });
 }
 
 describe('trendyol read port', () => {
@@ -79,8 +62,8 @@ describe('trendyol read port', () => {
   test('drift made at the marketplace is read back: another quantity, and an item that is gone', async () => {
     const adapter = trendyol();
     await settled(adapter, [{ sku: 'SKU-3', remoteId: 'BC-3', quantity: 4 }]);
-    sandbox.state.marketplace.driftTrendyol('BC-3', 9);
-    sandbox.state.marketplace.driftTrendyol('BC-4', null);
+    sandbox().state.marketplace.driftTrendyol('BC-3', 9);
+    sandbox().state.marketplace.driftTrendyol('BC-4', null);
     expect(await adapter.readQuantities([barcode(3), barcode(4)])).toEqual([
       { remoteId: 'BC-3', quantity: 9 },
       { remoteId: 'BC-4', quantity: null },
@@ -91,17 +74,14 @@ describe('trendyol read port', () => {
     const many = LISTINGS.slice(0, 51).map((_, i) => barcode(i));
     await expect(trendyol().readQuantities(many)).rejects.toThrow(/at most 50/);
     const unbounded = trendyol({ limits: { readItemsPerRequest: 60 } });
-    const error = await unbounded.readQuantities(many).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await caught(unbounded.readQuantities(many));
     expect(error).toBeInstanceOf(ClientRequestError);
     expect((error as ClientRequestError).status).toBe(400);
   });
 
   test('the documented path and shape: Basic auth and the seller User-Agent required, content[].variants[]', async () => {
     const { sellerId, apiKey, apiSecret } = CREDENTIALS.trendyol;
-    const url = `${sandbox.urls.trendyol}integration/product/sellers/${sellerId}/products/approved/inventory-and-price`;
+    const url = `${sandbox().urls.trendyol}integration/product/sellers/${sellerId}/products/approved/inventory-and-price`;
     const params = { barcodes: 'BC-1,BC-nope', size: 50 };
     const anonymous = await axios.get(url, { params, validateStatus: () => true });
     expect(anonymous.status).toBe(403);
@@ -151,24 +131,21 @@ describe('shopify read port', () => {
     const adapter = shopify();
     const item = 'gid://shopify/InventoryItem/105';
     await settled(adapter, [{ sku: 'SKU-5', remoteId: item, quantity: 3 }]);
-    sandbox.state.marketplace.driftShopify(item, LOCATION(3), 11);
+    sandbox().state.marketplace.driftShopify(item, LOCATION(3), 11);
     expect(await adapter.readQuantities([{ remoteId: item }])).toEqual([{ remoteId: item, quantity: 11 }]);
     const tooMany = Array.from({ length: 251 }, () => ({ remoteId: item }));
     await expect(adapter.readQuantities(tooMany)).rejects.toThrow(/at most 250/);
   });
 
   test('reads cost from the same bucket as mutations: an empty bucket throttles them with the refill time', async () => {
-    await axios.put(`${sandbox.urls.control}marketplace/options`, {
+    await axios.put(`${sandbox().urls.control}marketplace/options`, {
       shopifyMaximumAvailable: 10,
       shopifyRestoreRate: 1,
     });
     const adapter = shopify();
     const read = () => adapter.readQuantities([{ remoteId: 'gid://shopify/InventoryItem/100' }]);
     expect(await read()).toEqual([{ remoteId: 'gid://shopify/InventoryItem/100', quantity: null }]);
-    const error = await read().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await caught(read());
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBeGreaterThan(0);
     expect((error as RateLimitedError).serverMessage).toContain('THROTTLED');

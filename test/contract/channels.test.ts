@@ -6,7 +6,7 @@
 import axios from 'axios';
 import Fastify from 'fastify';
 import { createChannelAdapter } from '../../src/channels/registry';
-import type { BatchCheck, ChannelAdapter, ChannelExchange, ChannelItem, SendOutcome } from '../../src/channels/port';
+import type { ChannelAdapter, ChannelExchange, ChannelItem } from '../../src/channels/port';
 import { ConfigError } from '../../src/config';
 import {
   AuthenticationError,
@@ -17,34 +17,26 @@ import {
   TransientError,
 } from '../../src/http/errors';
 import { SANDBOX_MARKETPLACE_CREDENTIALS as CREDENTIALS } from '../../src/sandbox/marketplace-state';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server';
+import {
+  awaitDone,
+  caught,
+  contractListings,
+  marketplaceControl,
+  merchantItem,
+  remoteBatchId as asyncBatchId,
+  useContractSandbox,
+} from '../support/contract-sandbox';
 
-const LISTINGS = Array.from({ length: 5 }, (_, i) => ({
-  sku: `SKU-${i}`,
-  barcode: `BC-${i}`,
-  inventoryItemId: `gid://shopify/InventoryItem/${100 + i}`,
-}));
 const LOCATION = (n: number) => `gid://shopify/Location/${n}`;
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, marketplace: { batchDelayMs: 80 } });
-});
-afterAll(() => sandbox.close());
-beforeEach(() => {
-  sandbox.state.reset();
-  sandbox.state.marketplace.addListings(LISTINGS);
-});
-
-const control = () => axios.create({ baseURL: sandbox.urls.control });
+const sandbox = useContractSandbox({ listings: contractListings(5) });
+const { control, setOptions } = marketplaceControl(sandbox);
 const setFaults = (faults: object) => control().put('faults/marketplace', faults);
-const setOptions = (options: object) => control().put('marketplace/options', options);
 
 function trendyol(overrides: object = {}): ChannelAdapter {
   return createChannelAdapter({
     adapter: 'trendyol',
-    baseURL: sandbox.urls.trendyol,
+    baseURL: sandbox().urls.trendyol,
     ...CREDENTIALS.trendyol,
     integratorName: 'Stockflow',
     ...overrides,
@@ -54,42 +46,16 @@ function trendyol(overrides: object = {}): ChannelAdapter {
 function shopify(overrides: object = {}): ChannelAdapter {
   return createChannelAdapter({
     adapter: 'shopify',
-    baseURL: sandbox.urls.shopify,
+    baseURL: sandbox().urls.shopify,
     accessToken: CREDENTIALS.shopify.accessToken,
     defaultLocationId: LOCATION(3),
     ...overrides,
   });
 }
 
-const item = (i: number | string, quantity: number, extra: Partial<ChannelItem> = {}): ChannelItem => ({
-  sku: `SKU-${i}`,
-  remoteId: `BC-${i}`,
-  quantity,
-  ...extra,
-});
-
-function asyncBatchId(outcome: SendOutcome): string {
-  if (outcome.mode !== 'async') throw new Error(`expected an async outcome, got ${JSON.stringify(outcome)}`);
-  return outcome.remoteBatchId;
-}
-
-async function awaitDone(adapter: ChannelAdapter, batchId: string): Promise<Extract<BatchCheck, { state: 'done' }>> {
-  for (let waited = 0; waited < 3_000; waited += 20) {
-    const check = await adapter.checkBatch(batchId);
-    if (check.state === 'done') return check;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`batch ${batchId} never completed`);
-}
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
+/** Item `i` addressed by its barcode (Trendyol's remoteId). */
+const item = (i: number | string, quantity: number, extra: Partial<ChannelItem> = {}): ChannelItem =>
+  merchantItem(i, quantity, { remoteId: `BC-${i}`, ...extra });
 
 /** One send's identity (a batch's local id in production); a fresh one per send unless a test repeats a send. */
 const SEND = { sendKey: 'contract-test-send' };
@@ -141,7 +107,7 @@ describe('trendyol adapter', () => {
     const [exchange] = outcome.exchanges;
     expect(exchange?.method).toBe('POST');
     expect(exchange?.url).toBe(
-      `${sandbox.urls.trendyol}integration/inventory/sellers/${CREDENTIALS.trendyol.sellerId}/products/price-and-inventory`,
+      `${sandbox().urls.trendyol}integration/inventory/sellers/${CREDENTIALS.trendyol.sellerId}/products/price-and-inventory`,
     );
     expect(JSON.parse(exchange?.requestBody ?? '')).toEqual({
       items: [
@@ -221,7 +187,7 @@ describe('trendyol adapter', () => {
     // What the sandbox answers is Trendyol's documented 400 ErrorResponse carrying the documented text.
     const { sellerId, apiKey, apiSecret } = CREDENTIALS.trendyol;
     const raw = await axios.post(
-      `${sandbox.urls.trendyol}integration/inventory/sellers/${sellerId}/products/price-and-inventory`,
+      `${sandbox().urls.trendyol}integration/inventory/sellers/${sellerId}/products/price-and-inventory`,
       { items: [{ barcode: 'BC-0', quantity: 7 }] },
       {
         auth: { username: apiKey, password: apiSecret },
@@ -291,10 +257,13 @@ describe('trendyol adapter', () => {
     const batchId = asyncBatchId(await adapter.sendUpdatedStocks([item(0, 5), item('X', 2)], SEND));
     const { sellerId, apiKey, apiSecret } = CREDENTIALS.trendyol;
     const read = () =>
-      axios.get(`${sandbox.urls.trendyol}integration/product/sellers/${sellerId}/products/batch-requests/${batchId}`, {
-        auth: { username: apiKey, password: apiSecret },
-        headers: { 'User-Agent': `${sellerId} - Stockflow` },
-      });
+      axios.get(
+        `${sandbox().urls.trendyol}integration/product/sellers/${sellerId}/products/batch-requests/${batchId}`,
+        {
+          auth: { username: apiKey, password: apiSecret },
+          headers: { 'User-Agent': `${sellerId} - Stockflow` },
+        },
+      );
     const updateRequestDate = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/);
     const pending = (await read()).data;
     expect(pending).not.toHaveProperty('status');
@@ -398,7 +367,7 @@ describe('trendyol adapter', () => {
 
     const { sellerId, apiKey, apiSecret } = CREDENTIALS.trendyol;
     const response = await axios.post(
-      `${sandbox.urls.trendyol}integration/inventory/sellers/${sellerId}/products/price-and-inventory`,
+      `${sandbox().urls.trendyol}integration/inventory/sellers/${sellerId}/products/price-and-inventory`,
       { items: [{ barcode: 'BC-0', quantity: 1 }] },
       {
         auth: { username: apiKey, password: apiSecret },
@@ -432,7 +401,7 @@ describe('trendyol adapter', () => {
   });
 
   test('a 1,000-item batch is accepted and judged quickly', async () => {
-    sandbox.state.marketplace.addListings(
+    sandbox().state.marketplace.addListings(
       Array.from({ length: 1_000 }, (_, i) => ({ sku: `S${i}`, barcode: `B${i}`, inventoryItemId: `I${i}` })),
     );
     await setOptions({ batchDelayMs: 0 });
@@ -495,7 +464,7 @@ describe('shopify adapter', () => {
       ],
     });
     // The registry's default API version is the newest stable one.
-    expect(outcome.exchanges[0]?.url).toBe(`${sandbox.urls.shopify}admin/api/2026-10/graphql.json`);
+    expect(outcome.exchanges[0]?.url).toBe(`${sandbox().urls.shopify}admin/api/2026-10/graphql.json`);
     const sent = JSON.parse(outcome.exchanges[0]?.requestBody ?? '');
     expect(sent.query).toContain('inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey)');
     expect(sent.variables.input).toMatchObject({ name: 'available', reason: 'correction' });
@@ -542,7 +511,7 @@ describe('shopify adapter', () => {
 
   test('before API 2026-01 the compare check is skipped with ignoreCompareQuantity instead of changeFromQuantity', async () => {
     const outcome = await shopify({ apiVersion: '2025-10' }).sendUpdatedStocks([row(0, 2, 1)], SEND);
-    expect(outcome.exchanges[0]?.url).toBe(`${sandbox.urls.shopify}admin/api/2025-10/graphql.json`);
+    expect(outcome.exchanges[0]?.url).toBe(`${sandbox().urls.shopify}admin/api/2025-10/graphql.json`);
     const { query, variables } = sentBody(outcome.exchanges[0]);
     expect(query).not.toContain('@idempotent');
     expect(variables.input.ignoreCompareQuantity).toBe(true);
@@ -557,7 +526,7 @@ describe('shopify adapter', () => {
 
   test('API 2026-01: changeFromQuantity null on every row, no directive, no compare fields', async () => {
     const outcome = await shopify({ apiVersion: '2026-01' }).sendUpdatedStocks([row(0, 2, 1), row(1, 3, 2)], SEND);
-    expect(outcome.exchanges[0]?.url).toBe(`${sandbox.urls.shopify}admin/api/2026-01/graphql.json`);
+    expect(outcome.exchanges[0]?.url).toBe(`${sandbox().urls.shopify}admin/api/2026-01/graphql.json`);
     const { query, variables } = sentBody(outcome.exchanges[0]);
     expect(query).not.toContain('@idempotent');
     expect(variables).not.toHaveProperty('idempotencyKey');
@@ -611,7 +580,7 @@ describe('shopify adapter', () => {
     const adapter = shopify({ apiVersion: '2026-04' });
     const rows = [row(0, 5, 1), row(1, 6, 2)];
     const first = await adapter.sendUpdatedStocks(rows, SEND);
-    expect(first.exchanges[0]?.url).toBe(`${sandbox.urls.shopify}admin/api/2026-04/graphql.json`);
+    expect(first.exchanges[0]?.url).toBe(`${sandbox().urls.shopify}admin/api/2026-04/graphql.json`);
     const { query, variables } = sentBody(first.exchanges[0]);
     expect(query).toMatch(/\$idempotencyKey: String!/);
     expect(query).toContain('inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {');
@@ -775,7 +744,7 @@ describe('shopify adapter', () => {
     const post = async (version: string, query: string, variables: object) =>
       (
         await axios.post(
-          `${sandbox.urls.shopify}admin/api/${version}/graphql.json`,
+          `${sandbox().urls.shopify}admin/api/${version}/graphql.json`,
           { query, variables },
           { headers: { 'X-Shopify-Access-Token': CREDENTIALS.shopify.accessToken } },
         )

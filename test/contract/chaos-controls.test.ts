@@ -10,13 +10,7 @@ import { batchObject } from '../../src/omnitron/schemas';
 import { sandboxChannelConfigs } from '../../src/sandbox/connect';
 import type { MarketplaceStats } from '../../src/sandbox/marketplace-state';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server';
-import {
-  expectedQuantities,
-  sandboxControl,
-  shopifyMismatches,
-  trendyolMismatches,
-  type Control,
-} from '../support/channel-checks';
+import { expectedQuantities, sandboxControl, channelMismatches, type Control } from '../support/channel-checks';
 
 const SKUS = 150;
 /** Every 50th seeded product was never sent to the channels. */
@@ -48,7 +42,7 @@ async function refusal(method: 'GET' | 'POST', path: string): Promise<{ status?:
 
 test('baseline: the marketplaces hold Omnitron quantities, updates/ is empty until a stock changes', async () => {
   const before = await expectedQuantities(control, 1);
-  expect((await trendyolMismatches(control, before)).length).toBe(LISTED);
+  expect((await channelMismatches(control, 1, before)).length).toBe(LISTED);
 
   const marked = await Promise.all([1, 2].map((channel) => control('POST', `channels/${channel}/baseline`, {})));
   // Every 50th product was never sent to the channels: it stays an insert and is not held.
@@ -56,8 +50,8 @@ test('baseline: the marketplaces hold Omnitron quantities, updates/ is empty unt
     { channel: 1, stock_list: 1, delivered: LISTED },
     { channel: 2, stock_list: 1, delivered: LISTED },
   ]);
-  expect(await trendyolMismatches(control, await expectedQuantities(control, 1))).toEqual([]);
-  expect(await shopifyMismatches(control, await expectedQuantities(control, 2))).toEqual([]);
+  expect(await channelMismatches(control, 1, await expectedQuantities(control, 1))).toEqual([]);
+  expect(await channelMismatches(control, 2, await expectedQuantities(control, 2))).toEqual([]);
   const updates = await omnitron.fetchProductStocks({ channelId: 1, kind: 'updates', limit: 1_000 });
   expect(updates.count).toBe(0);
   const inserts = await omnitron.fetchProductStocks({ channelId: 1, kind: 'inserts', limit: 1_000 });
@@ -66,7 +60,7 @@ test('baseline: the marketplaces hold Omnitron quantities, updates/ is empty unt
   await control('POST', 'stocks', { changes: [{ sku: 'SF0000007', location: '110', delta: 5 }] });
   const changed = await omnitron.fetchProductStocks({ channelId: 1, kind: 'updates', limit: 1_000 });
   expect(changed.stocks.map((s) => s.product)).toEqual([7]);
-  expect(await trendyolMismatches(control, await expectedQuantities(control, 1))).toEqual([
+  expect(await channelMismatches(control, 1, await expectedQuantities(control, 1))).toEqual([
     `SF0000007: ${before.SF0000007} != ${changed.stocks[0]?.stock}`,
   ]);
 

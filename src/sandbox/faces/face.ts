@@ -7,7 +7,7 @@
  * A face is a plain class instance hanging off MarketplaceState, so the sandbox snapshot keeps its fields; its
  * routes are mounted at `/<adapter>/` inside the "marketplace" fault face (faults and global rate limits apply).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { MarketplaceTunables } from '../marketplace-state';
 
@@ -54,6 +54,8 @@ export abstract class MarketplaceFace implements Holdings {
   abstract readonly adapter: string;
   abstract readonly hasWarehouses: boolean;
   protected counters = emptyStats();
+  /** Multiplies every budget given to {@link takeBudget} (the sandbox's `budgetScale`; 1 = as documented). */
+  budgetScale = 1;
   /** Remote ids of listed items (the merchant's SKU on every face so far). */
   private readonly listed = new Set<string>();
   /** remoteId, or remoteId + "\0" + warehouse -> quantity */
@@ -129,7 +131,8 @@ export abstract class MarketplaceFace implements Holdings {
    * Takes one request from `operation`'s budget: 0 when it may proceed, else how long (ms) until a token is back —
    * the face answers its marketplace's throttling signal with that delay. A throttled request takes nothing.
    */
-  protected takeBudget(operation: string, budget: RequestBudget, now = Date.now()): number {
+  protected takeBudget(operation: string, documented: RequestBudget, now = Date.now()): number {
+    const budget = { perSecond: documented.perSecond * this.budgetScale, burst: documented.burst * this.budgetScale };
     const bucket = this.buckets.get(operation) ?? { tokens: budget.burst, at: now };
     bucket.tokens = Math.min(budget.burst, bucket.tokens + ((now - bucket.at) / 1000) * budget.perSecond);
     bucket.at = now;
@@ -213,5 +216,38 @@ export class JobQueue<Payload, Result> {
   clear(): void {
     this.jobs.clear();
     this.pending = [];
+  }
+}
+
+/**
+ * The access tokens a face's OAuth token endpoint issued: token -> when it expires and the scopes it was minted for.
+ * Data only (the snapshot keeps it); a token unknown, expired or revoked authenticates nothing.
+ */
+export class IssuedTokens {
+  private readonly tokens = new Map<string, { expiresAt: number; scopes: string[] }>();
+  /** Exchanges answered (tests count refreshes with it). */
+  issued = 0;
+
+  issue(prefix: string, lifetimeMs: number, scopes: readonly string[] = [], now = Date.now()): string {
+    const token = `${prefix}${randomBytes(24).toString('base64url')}`;
+    this.tokens.set(token, { expiresAt: now + lifetimeMs, scopes: [...scopes] });
+    this.issued++;
+    return token;
+  }
+
+  /** The scopes of a live token; undefined when the token authenticates nothing. */
+  scopesOf(token: string | undefined, now = Date.now()): string[] | undefined {
+    const entry = token === undefined ? undefined : this.tokens.get(token);
+    return entry && now < entry.expiresAt ? entry.scopes : undefined;
+  }
+
+  /** Revokes every token, as a seller withdrawing the application's access would. */
+  revoke(): void {
+    this.tokens.clear();
+  }
+
+  clear(): void {
+    this.tokens.clear();
+    this.issued = 0;
   }
 }
