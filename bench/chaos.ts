@@ -1,6 +1,6 @@
 /**
- * `npm run chaos`: stockflow's updateProductStocks on both seeded channels at once (channel 1 Trendyol, asynchronous;
- * channel 2 Shopify, synchronous), each scenario on a fresh stack of processes (bench/stack.ts: Temporal dev server
+ * `npm run chaos`: stockflow's updateProductStocks on two seeded channels at once (channel 1 Trendyol, asynchronous;
+ * channel 2 Shopify, synchronous; `--channels 3,6` runs Hepsiburada and eBay instead), each scenario on a fresh stack of processes (bench/stack.ts: Temporal dev server
  * with its own database, the sandbox, `stockflow worker` processes configured like a deployment) and a fresh catalogue
  * in which N listed stocks per channel changed since the marketplaces were last in step:
  *
@@ -42,15 +42,14 @@ import { chainHistories } from '../test/support/histories';
 import { expectedQuantities } from '../test/support/channel-checks';
 import { RECONCILE_SCENARIO } from './chaos-reconcile';
 import { describeMachine, type Machine } from './report';
+import { SANDBOX_CHANNEL_IDS } from '../src/sandbox/connect';
 import { startStack, type Stack, type StackOptions, type WorkerProcess } from './stack';
 import { skusOutOfStep, verifyChannel, type ChannelVerdict } from './verify';
 import { catalogueFor } from './workload';
 
 const FLOW = 'updateProductStocks';
-const CHANNELS = [
-  { channelId: 1, marketplace: 'trendyol' },
-  { channelId: 2, marketplace: 'shopify' },
-] as const;
+/** Trendyol (asynchronous) and Shopify (synchronous) unless `--channels` names other seeded channels. */
+const DEFAULT_CHANNELS = [1, 2];
 /**
  * Trendyol refuses a body it accepted within the last 15 minutes; a send cut by a kill is sent again and waits that
  * window out. Shortened at the marketplace and in the channels file alike, so a scenario takes minutes, not quarters.
@@ -79,6 +78,8 @@ export interface FlowOutcome {
 
 export interface ScenarioRun {
   stack: Stack;
+  /** The channels whose flows the scenario runs, one flow each (each on a marketplace of its own). */
+  channels: readonly number[];
   /** SKUs of the catalogue (a reconcile compares every one of them per list). */
   catalogueSkus: number;
   worker: WorkerProcess;
@@ -144,10 +145,14 @@ const percent = (part: number, total: number) => (total > 0 ? `${((100 * part) /
  * (Omnitron and marketplace agree), then every listed product's stock raised at a main-list location. Returns what
  * each channel must deliver, counted at the marketplace.
  */
-async function prepareChangedStocks(stack: Stack, stocks: number): Promise<Record<number, number>> {
+async function prepareChangedStocks(
+  stack: Stack,
+  stocks: number,
+  channels: readonly number[],
+): Promise<Record<number, number>> {
   await stack.seed(catalogueFor(stocks));
-  for (const { channelId } of CHANNELS) await stack.control('POST', `channels/${channelId}/baseline`, {});
-  const listed = Object.keys(await expectedQuantities(stack.control, CHANNELS[0].channelId));
+  for (const channelId of channels) await stack.control('POST', `channels/${channelId}/baseline`, {});
+  const listed = Object.keys(await expectedQuantities(stack.control, channels[0] ?? 1));
   for (let i = 0; i < listed.length; i += CHANGES_PER_REQUEST) {
     const changes = listed
       .slice(i, i + CHANGES_PER_REQUEST)
@@ -155,8 +160,8 @@ async function prepareChangedStocks(stack: Stack, stocks: number): Promise<Recor
     await stack.control('POST', 'stocks', { changes });
   }
   const toDeliver: Record<number, number> = {};
-  for (const { channelId, marketplace } of CHANNELS) {
-    toDeliver[channelId] = await skusOutOfStep(stack.control, channelId, marketplace);
+  for (const channelId of channels) {
+    toDeliver[channelId] = await skusOutOfStep(stack.control, channelId);
     if (toDeliver[channelId] !== stocks) {
       throw new Error(
         `channel ${channelId}: ${toDeliver[channelId]} stocks out of step after preparing, not ${stocks}`,
@@ -168,8 +173,8 @@ async function prepareChangedStocks(stack: Stack, stocks: number): Promise<Recor
 
 // ---------------------------------------------------------------------------------------------- flows
 
-async function startFlows(stack: Stack): Promise<Handle[]> {
-  return Promise.all(CHANNELS.map(({ channelId }) => stack.stockflow.start(FLOW, { channelId })));
+async function startFlows(run: ScenarioRun): Promise<Handle[]> {
+  return Promise.all(run.channels.map((channelId) => run.stack.stockflow.start(FLOW, { channelId })));
 }
 
 /**
@@ -204,7 +209,7 @@ async function progressShare(run: ScenarioRun, handles: Handle[]): Promise<numbe
       handles.map(async (handle, i) => {
         const p = await handle.query<FlowProgress | ReconcileProgress>('progress');
         if (p.flow === 'reconcileChannelStock') return p.compared / (run.catalogueSkus * Math.max(1, p.targetsTotal));
-        const channelId = CHANNELS[i]?.channelId ?? 0;
+        const channelId = run.channels[i] ?? 0;
         return (p.stocksSent + p.stocksFailed) / (run.toDeliver[channelId] ?? 1);
       }),
     );
@@ -236,9 +241,9 @@ async function reportProgress(run: ScenarioRun, handles: Handle[]): Promise<void
           if (p.flow === 'reconcileChannelStock') {
             return `channel ${p.channelId}: ${p.phase}, ${whole(p.compared)} compared, drift ${whole(p.drift)}, repaired ${whole(p.repaired)}`;
           }
-          return `channel ${CHANNELS[i]?.channelId}: ${p.phase}, ${whole(p.stocksSent + p.stocksFailed)} settled, ${p.pages} pages, ${p.batchesInFlight} in flight`;
+          return `channel ${run.channels[i]}: ${p.phase}, ${whole(p.stocksSent + p.stocksFailed)} settled, ${p.pages} pages, ${p.batchesInFlight} in flight`;
         } catch {
-          return `channel ${CHANNELS[i]?.channelId}: no answer`;
+          return `channel ${run.channels[i]}: no answer`;
         }
       }),
     );
@@ -371,11 +376,11 @@ export const SCENARIOS: Scenario[] = [
           run.stack.stockflow,
           new StockflowClient(new Client({ connection, namespace: run.stack.temporal.namespace }), run.stack.taskQueue),
         ];
-        // All four starts in flight together: both clients, both channels.
+        // Every start in flight together: both clients, every channel.
         const [a, b] = await Promise.all(
-          clients.map((client) => Promise.all(CHANNELS.map(({ channelId }) => client.start(FLOW, { channelId })))),
+          clients.map((client) => Promise.all(run.channels.map((channelId) => client.start(FLOW, { channelId })))),
         );
-        CHANNELS.forEach(({ channelId }, i) => {
+        run.channels.forEach((channelId, i) => {
           const runIds = [a?.[i]?.firstExecutionRunId, b?.[i]?.firstExecutionRunId];
           run.checks.push({
             what: `channel ${channelId}: both clients got the same run`,
@@ -518,6 +523,7 @@ export async function runScenario(
   scenario: Scenario,
   stocks: number,
   temporal: StackOptions['temporal'] = 'dev-server',
+  channels: readonly number[] = DEFAULT_CHANNELS,
 ): Promise<ScenarioResult> {
   const result: ScenarioResult = {
     id: scenario.id,
@@ -543,16 +549,18 @@ export async function runScenario(
     stack = await startStack({
       temporal,
       repeatWindowMs: REPEAT_WINDOW_MS,
+      channels,
       // Retried faults are the point here: the workers' warnings about them would drown the output.
       workerEnv: { STOCKFLOW_LOG_LEVEL: 'ERROR' },
       ...scenario.stack,
     });
-    result.toDeliver = await prepareChangedStocks(stack, stocks);
+    result.toDeliver = await prepareChangedStocks(stack, stocks, channels);
     log(`catalogue of ${whole(result.catalogueSkus)} SKUs, ${whole(stocks)} changed stocks per channel`);
     for (const [face, config] of Object.entries(scenario.faults ?? {}))
       await stack.control('PUT', `faults/${face}`, config);
     const run: ScenarioRun = {
       stack,
+      channels,
       catalogueSkus: result.catalogueSkus,
       worker: await stack.startWorker(),
       others: await Promise.all(Array.from({ length: (scenario.workers ?? 1) - 1 }, () => stack!.startWorker())),
@@ -564,15 +572,13 @@ export async function runScenario(
       progressReached: (handles, share) => progressReached(run, handles, share),
     };
     const started = performance.now();
-    const handles = await (scenario.start ?? ((r: ScenarioRun) => startFlows(r.stack)))(run);
+    const handles = await (scenario.start ?? startFlows)(run);
     log(`flows started: ${handles.map((h) => h.workflowId).join(', ')}`);
     const deadline = started + SCENARIO_DEADLINE_MS;
-    const outcomes = Promise.all(handles.map((h, i) => outcomeOf(h, CHANNELS[i]?.channelId ?? 0, deadline))).then(
-      (all) => {
-        run.flowsEnded = true;
-        return all;
-      },
-    );
+    const outcomes = Promise.all(handles.map((h, i) => outcomeOf(h, channels[i] ?? 0, deadline))).then((all) => {
+      run.flowsEnded = true;
+      return all;
+    });
     const reporting = reportProgress(run, handles);
     await scenario.disrupt?.(run, handles);
     result.flows = await outcomes;
@@ -591,7 +597,7 @@ export async function runScenario(
       username: DEFAULT_CREDENTIALS.username,
       password: DEFAULT_CREDENTIALS.password,
     });
-    for (const { channelId } of CHANNELS) result.channels.push(await verifyChannel(stack.control, omnitron, channelId));
+    for (const channelId of channels) result.channels.push(await verifyChannel(stack.control, omnitron, channelId));
     for (const v of result.channels.filter((c) => c.malformed.distinct > 0)) {
       result.checks.push({
         what: `channel ${v.channelId}: every record handed out malformed has a "malformed" error report`,
@@ -684,6 +690,7 @@ interface ChaosOptions {
   only?: string[];
   out: string;
   cluster?: boolean;
+  channels: number[];
 }
 
 function stockCount(text: string): number {
@@ -703,6 +710,14 @@ function scenarioList(text: string): string[] {
   return ids;
 }
 
+function channelList(text: string): number[] {
+  const ids = text.split(',').map(Number);
+  if (ids.length === 0 || ids.some((id) => !SANDBOX_CHANNEL_IDS.includes(id)) || new Set(ids).size !== ids.length) {
+    throw new InvalidArgumentError(`expected distinct channels of ${SANDBOX_CHANNEL_IDS.join(', ')}`);
+  }
+  return ids;
+}
+
 async function main(): Promise<void> {
   const options = new Command('chaos')
     .description('fault-injection scenarios against stockflow on a stack of processes; verifies every SKU after each')
@@ -714,6 +729,13 @@ async function main(): Promise<void> {
     .option('--only <scenarios>', `comma-separated: ${SCENARIOS.map((s) => s.id).join(', ')}`, scenarioList)
     .option('--out <file>', 'JSON results file', 'bench/results/chaos.json')
     .option('--cluster', 'run on the native compose cluster (Temporal server on PostgreSQL) instead of the dev server')
+    .option(
+      '--channels <ids>',
+      'comma-separated seeded channels, each on a marketplace of its own (1 Trendyol, 2 Shopify, 3 Hepsiburada, ' +
+        '4 N11, 5 Amazon, 6 eBay)',
+      channelList,
+      DEFAULT_CHANNELS,
+    )
     .parse(process.argv)
     .opts<ChaosOptions>();
 
@@ -722,7 +744,12 @@ async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
   for (const scenario of SCENARIOS.filter((s) => !options.only || options.only.includes(s.id))) {
     results.push(
-      await runScenario(scenario, options.skus ?? scenario.defaultStocks, options.cluster ? 'cluster' : 'dev-server'),
+      await runScenario(
+        scenario,
+        options.skus ?? scenario.defaultStocks,
+        options.cluster ? 'cluster' : 'dev-server',
+        options.channels,
+      ),
     );
   }
   const wallMs = performance.now() - began;

@@ -207,5 +207,42 @@ function formatRuns(results: BenchResults, temporal: string, withHeader = true):
     );
     lines.push(table.toString());
   }
+
+  if (results.marketplaces && results.marketplaces.length > 0) {
+    const table = new Table({
+      ...tableStyle,
+      head: [
+        'channel',
+        'req/s',
+        'stocks sent',
+        'stockflow s',
+        'bound s',
+        '÷ bound',
+        'requests',
+        'throttled',
+        'events/1k',
+      ],
+      colAligns: ['left', ...Array<'right'>(8).fill('right')],
+    });
+    for (const m of results.marketplaces) {
+      table.push([
+        `${m.channelId} ${m.marketplace} (${m.mode}, ${m.itemsPerRequest}/request)`,
+        String(m.requestsPerSecond),
+        whole(m.stockflow.summary.stocksSent),
+        seconds(m.stockflow.wallMs),
+        seconds(m.boundMs),
+        ratio(m.stockflow.wallMs, m.boundMs),
+        whole(m.marketplaceRequests),
+        whole(m.throttled),
+        m.stockflow.eventsPer1000Stocks.toFixed(1),
+      ]);
+    }
+    lines.push(
+      'marketplaces at their default limits, each face answering its documented request budgets: bound = the ' +
+        "channel queue's activities (sends, plus one check per asynchronous batch) at the adapter's requests/s; " +
+        'requests = every request the face answered; throttled = answered with its throttling signal:',
+    );
+    lines.push(table.toString());
+  }
   return lines.join('\n');
 }

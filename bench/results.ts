@@ -67,6 +67,23 @@ export interface RateLimitedResult {
   received429s: number;
 }
 
+/** One adapter of bench/marketplaces.ts at its default limits against its face's documented budgets. */
+export interface MarketplaceResult {
+  channelId: number;
+  marketplace: string;
+  mode: 'sync' | 'async';
+  itemsPerRequest: number;
+  requestsPerSecond: number;
+  workload: Workload;
+  stockflow: StockflowMeasurement;
+  /** (sends, plus one check per batch when asynchronous) ÷ the adapter's requests per second. */
+  boundMs: number;
+  /** Every request the face answered during the run, throttled ones included. */
+  marketplaceRequests: number;
+  /** Requests the face answered with its marketplace's throttling signal. */
+  throttled: number;
+}
+
 export interface BenchResults {
   startedAt: string;
   wallMs: number;
@@ -77,6 +94,8 @@ export interface BenchResults {
   settings: BenchSettings;
   channels: ChannelResult[];
   rateLimited?: RateLimitedResult;
+  /** Channels 3-6 at their default limits (absent with `--skip-marketplaces`). */
+  marketplaces?: MarketplaceResult[];
   /** `--cluster`: the same runs on the native compose cluster (Temporal server on PostgreSQL). */
   cluster?: { channels: ChannelResult[]; rateLimited?: RateLimitedResult };
 }

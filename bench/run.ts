@@ -20,23 +20,14 @@ import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError } from 'commander';
 import { format, resolveConfig } from 'prettier';
 import type { StockActivityDeps } from '../activities';
-import { loadConfig } from '../src/config';
-import { configuredStockDeps } from '../src/worker';
-import { tuningSchema, type SendFlowInput } from '../workflows/inputs';
-import type { SendFlowSummary } from '../workflows/send-flows';
+import { tuningSchema } from '../workflows/inputs';
 import { runActivityLoop } from './baselines';
-import { historyCost } from './history-cost';
+import { benchMarketplaces } from './marketplaces';
+import { flowTuning, log, measureStockflow, stackDeps, timedWorkload, withStack } from './measure';
 import { describeBuild, describeMachine, formatReport } from './report';
-import type {
-  BaselineMeasurement,
-  BenchResults,
-  BenchSettings,
-  ChannelResult,
-  RateLimitedResult,
-  StockflowMeasurement,
-} from './results';
-import { startStack, type Stack, type StackOptions } from './stack';
-import { checkDelivered, prepareWorkload, type MarketplaceSettings, type Workload } from './workload';
+import type { BaselineMeasurement, BenchResults, BenchSettings, ChannelResult, RateLimitedResult } from './results';
+import type { Stack, StackOptions } from './stack';
+import { checkDelivered, type Workload } from './workload';
 
 const MAX_STOCKS = 1_000_000;
 /** The stack's channels file: channel 1 is Trendyol (asynchronous), channel 2 Shopify (synchronous). */
@@ -48,10 +39,10 @@ const RATE_LIMITED_CHANNEL = CHANNEL_OF_MODE.async;
 const LIFTED_REQUESTS_PER_SECOND = 10_000;
 /** Points a second the sandbox's Shopify cost bucket refills outside the rate-limited case: it never throttles. */
 const LIFTED_SHOPIFY_RESTORE_RATE = 1_000_000_000;
+/** Default changed stocks of each marketplace row: a few requests' worth at every adapter's default page size. */
+const MARKETPLACE_STOCKS = 5_000;
 /** Default changed stocks of the rate-limited case: long enough to hold the rate, short enough to keep the bench. */
 const RATE_LIMITED_STOCKS = 20_000;
-
-type FlowTuning = NonNullable<SendFlowInput['tuning']>;
 
 interface BenchOptions {
   skus: number;
@@ -64,6 +55,8 @@ interface BenchOptions {
   out: string;
   skipBaselines?: boolean;
   skipRateLimited?: boolean;
+  marketplaceSkus: number;
+  skipMarketplaces?: boolean;
   cluster?: boolean;
 }
 
@@ -112,74 +105,16 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--out <file>', 'JSON results file', 'bench/results/bench.json')
     .option('--skip-baselines', 'measure stockflow only')
     .option('--skip-rate-limited', 'leave out the rate-limited case')
+    .option(
+      '--marketplace-skus <n>',
+      'changed stocks of each marketplace row (channels 3-6 at their default limits)',
+      integer(1, MAX_STOCKS),
+      MARKETPLACE_STOCKS,
+    )
+    .option('--skip-marketplaces', 'leave out the marketplace rows (channels 3-6)')
     .option('--cluster', 'also run everything on the native compose cluster (Temporal server on PostgreSQL)')
     .parse(argv)
     .opts<BenchOptions>();
-}
-
-/** The clients a stockflow worker of the stack builds from its environment, built in this process. */
-function stackDeps(stack: Stack): StockActivityDeps {
-  const deps = configuredStockDeps(loadConfig(stack.workerEnv));
-  if (!deps) throw new Error('the stack configures no Omnitron');
-  return deps;
-}
-
-/** The flow's tuning: the same window and poll schedule the baselines use. */
-function flowTuning(settings: BenchSettings): FlowTuning {
-  return { window: settings.window, pollInitial: settings.pollInitialMs, pollMax: settings.pollMaxMs };
-}
-
-/** A run that does not account for every stock of its workload fails the bench. */
-function checkSummary(summary: SendFlowSummary, workload: Workload): void {
-  const wrong = Object.entries({
-    stocksSent: [summary.stocksSent, workload.stocks],
-    stocksFailed: [summary.stocksFailed, 0],
-    pagesFailed: [summary.pagesFailed, 0],
-    batchesFailed: [summary.batchesFailed, 0],
-    batchesHandedOver: [summary.batchesHandedOver, 0],
-    malformedRecords: [summary.malformedRecords, 0],
-    targetsGivenUp: [summary.targetsGivenUp.length, 0],
-  }).filter(([, [got, want]]) => got !== want);
-  if (wrong.length > 0) {
-    throw new Error(
-      `stockflow on channel ${summary.channelId}: ${wrong.map(([k, [got, want]]) => `${k} ${got} (expected ${want})`).join(', ')}`,
-    );
-  }
-}
-
-/** stockflow's run in a fresh worker process: the workflow's wall time, its history cost, the worker's peak RSS. */
-async function measureStockflow(
-  stack: Stack,
-  deps: StockActivityDeps,
-  workload: Workload,
-  tuning: FlowTuning,
-): Promise<StockflowMeasurement> {
-  const worker = await stack.startWorker();
-  const workerReadyRssBytes = worker.peakRssBytes();
-  let run: { wallMs: number; summary: SendFlowSummary; handle: Awaited<ReturnType<Stack['stockflow']['start']>> };
-  let workerPeakRssBytes: number | undefined;
-  try {
-    const started = performance.now();
-    const handle = await stack.stockflow.start('updateProductStocks', { channelId: workload.channelId, tuning });
-    const summary = (await handle.result()) as SendFlowSummary;
-    run = { wallMs: performance.now() - started, summary, handle };
-    workerPeakRssBytes = worker.peakRssBytes();
-  } finally {
-    await worker.stop();
-  }
-  checkSummary(run.summary, workload);
-  await checkDelivered(stack.control, deps, workload);
-  const history = await historyCost(stack.client, run.handle);
-  return {
-    wallMs: run.wallMs,
-    stocksPerSecond: (run.summary.stocksSent * 1000) / run.wallMs,
-    summary: run.summary,
-    history,
-    eventsPer1000Stocks: (history.total.events * 1000) / workload.stocks,
-    bytesPer1000Stocks: (history.total.bytes * 1000) / workload.stocks,
-    workerReadyRssBytes,
-    workerPeakRssBytes,
-  };
 }
 
 async function measureBaseline(
@@ -203,25 +138,6 @@ async function measureBaseline(
   }
   await checkDelivered(stack.control, deps, workload);
   return { ...result, window, stocksPerSecond: (result.stocksSent * 1000) / result.wallMs };
-}
-
-/** Builds a channel's workload, timing it (outside every measured run). */
-async function timedWorkload(
-  stack: Stack,
-  deps: StockActivityDeps,
-  channelId: number,
-  stocks: number,
-  marketplace: MarketplaceSettings,
-  prepMs: number[],
-): Promise<Workload> {
-  const started = performance.now();
-  const workload = await prepareWorkload(stack.control, deps.omnitron, channelId, stocks, marketplace);
-  prepMs.push(performance.now() - started);
-  return workload;
-}
-
-function log(line: string): void {
-  process.stderr.write(`[bench] ${line}\n`);
 }
 
 async function benchChannel(
@@ -320,16 +236,6 @@ async function benchRateLimited(
   };
 }
 
-/** Runs `body` on a stack started with `options`, closing it whatever happens (Ctrl-C: see bench/stack.ts). */
-async function withStack<T>(options: StackOptions, body: (stack: Stack) => Promise<T>): Promise<T> {
-  const stack = await startStack(options);
-  try {
-    return await body(stack);
-  } finally {
-    await stack.close();
-  }
-}
-
 async function main(): Promise<void> {
   const options = parseOptions(process.argv);
   const started = performance.now();
@@ -364,9 +270,12 @@ async function main(): Promise<void> {
         (stack) => benchRateLimited(stack, stackDeps(stack), stocks, options.rate, settings),
       );
     }
-    return { channels, rateLimited };
+    const marketplaces = options.skipMarketplaces
+      ? undefined
+      : await benchMarketplaces(temporal, options.marketplaceSkus, settings);
+    return { channels, rateLimited, marketplaces };
   };
-  const { channels, rateLimited } = await benchOn('dev-server');
+  const { channels, rateLimited, marketplaces } = await benchOn('dev-server');
   if (options.cluster) log('the same on the native compose cluster (Temporal server on PostgreSQL)');
   const cluster = options.cluster ? await benchOn('cluster') : undefined;
 
@@ -380,6 +289,7 @@ async function main(): Promise<void> {
     settings,
     channels,
     rateLimited,
+    marketplaces,
     cluster,
   };
   mkdirSync(dirname(outFile), { recursive: true });

@@ -19,7 +19,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { ChannelConfig } from '../src/channels/registry';
 import { StockflowClient } from '../src/client';
 import { DEFAULT_CREDENTIALS } from '../src/sandbox/catalog-state';
-import { SANDBOX_MARKETPLACE_CREDENTIALS } from '../src/sandbox/marketplace-state';
+import { sandboxDeployment, type ChannelsFileEntry } from '../src/sandbox/deployment';
 import { sandboxUrls, type Sandbox } from '../src/sandbox/server';
 import { PREBUILT_BUNDLE } from '../src/temporal/bundle';
 import { randomBytes } from 'node:crypto';
@@ -31,12 +31,14 @@ import { CLI, waitForLine } from '../test/support/processes';
 export interface StackOptions {
   /** Which Temporal: the dev server (default) or the native compose cluster. */
   temporal?: 'dev-server' | 'cluster';
-  /** Per channel (1 Trendyol, 2 Shopify) adapter limits written into the channels file. */
-  limits?: Partial<Record<1 | 2, ChannelConfig['limits']>>;
+  /** The seeded channels the workers sync (default: 1 Trendyol and 2 Shopify). */
+  channels?: readonly number[];
+  /** Per channel adapter limits written into the channels file. */
+  limits?: Partial<Record<number, ChannelConfig['limits']>>;
   /** Trendyol's repeat window, set alike at the sandbox marketplace and in the channels file (production: 15 min). */
   repeatWindowMs?: number;
-  /** Per channel (1 Trendyol, 2 Shopify) request timeout written into the channels file (adapters' default: 30 s). */
-  timeoutMs?: Partial<Record<1 | 2, number>>;
+  /** Per channel request timeout written into the channels file (adapters' default: 30 s). */
+  timeoutMs?: Partial<Record<number, number>>;
   /** Extra environment for every worker (e.g. STOCKFLOW_SHUTDOWN_GRACE). */
   workerEnv?: Record<string, string>;
 }
@@ -71,6 +73,7 @@ export interface Stack {
 }
 
 const TASK_QUEUE = 'stockflow-bench';
+const DEFAULT_CHANNELS = [1, 2];
 
 /** Stacks not closed yet: an interrupted bench (Ctrl-C, SIGTERM) closes them before it exits. */
 const openStacks = new Set<Stack>();
@@ -169,36 +172,28 @@ async function startTemporal(dir: string, options: StackOptions, urls: Sandbox['
   };
 }
 
-/** The channels file of the two seeded sandbox channels; secrets are named by variable, as in production. */
-function writeChannelsFile(dir: string, urls: Sandbox['urls'], options: StackOptions): string {
+/**
+ * The channels file: the sandbox profile's own entries (deploy/sandbox-channels.json, secrets named by variable as in
+ * production) of the channels the stack syncs, with the stack's overrides (limits, timeouts, Trendyol's window).
+ */
+function writeChannelsFile(dir: string, sandbox: ChannelsFileEntry[], options: StackOptions): string {
   const path = join(dir, 'channels.json');
-  const channels = [
-    {
-      channelId: 1,
-      adapter: 'trendyol',
-      baseURL: urls.trendyol,
-      sellerId: SANDBOX_MARKETPLACE_CREDENTIALS.trendyol.sellerId,
-      apiKeyEnv: 'BENCH_TRENDYOL_API_KEY',
-      apiSecretEnv: 'BENCH_TRENDYOL_API_SECRET',
-      integratorName: 'StockflowBench',
-      ...(options.repeatWindowMs !== undefined ? { repeatWindowMs: options.repeatWindowMs } : {}),
-      ...(options.limits?.[1] ? { limits: options.limits[1] } : {}),
-      ...(options.timeoutMs?.[1] ? { timeoutMs: options.timeoutMs[1] } : {}),
-    },
-    {
-      channelId: 2,
-      adapter: 'shopify',
-      baseURL: urls.shopify,
-      accessTokenEnv: 'BENCH_SHOPIFY_ACCESS_TOKEN',
-      ...(options.limits?.[2] ? { limits: options.limits[2] } : {}),
-      ...(options.timeoutMs?.[2] ? { timeoutMs: options.timeoutMs[2] } : {}),
-    },
-  ];
+  const wanted = options.channels ?? DEFAULT_CHANNELS;
+  const channels = sandbox
+    .filter((entry) => wanted.includes(entry.channelId))
+    .map((entry) => ({
+      ...entry,
+      ...(entry.adapter === 'trendyol' && options.repeatWindowMs !== undefined
+        ? { repeatWindowMs: options.repeatWindowMs }
+        : {}),
+      ...(options.limits?.[entry.channelId] ? { limits: options.limits[entry.channelId] } : {}),
+      ...(options.timeoutMs?.[entry.channelId] ? { timeoutMs: options.timeoutMs[entry.channelId] } : {}),
+    }));
   writeFileSync(path, JSON.stringify({ channels }, null, 2));
   return path;
 }
 
-async function startSandboxProcess(dir: string): Promise<{ child: ChildProcess; urls: Sandbox['urls'] }> {
+async function startSandboxProcess(dir: string): Promise<{ child: ChildProcess; url: string; urls: Sandbox['urls'] }> {
   const port = await freePort();
   const child = spawn(process.execPath, [CLI, 'sandbox', '--port', String(port), '--skus', '0'], {
     cwd: dir,
@@ -206,7 +201,7 @@ async function startSandboxProcess(dir: string): Promise<{ child: ChildProcess; 
   });
   killOnExit(child);
   const [, url] = await waitForLine(child, /Sandbox listening on (\S+)/, 30_000);
-  return { child, urls: sandboxUrls(url!) };
+  return { child, url: url!, urls: sandboxUrls(url!) };
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -215,7 +210,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sandbox = await startSandboxProcess(dir);
   const server = await startTemporal(dir, options, sandbox.urls);
   const control = sandboxControl(sandbox);
-  const channelsFile = writeChannelsFile(dir, sandbox.urls, options);
+  const deployment = sandboxDeployment(sandbox.url);
+  const channelsFile = writeChannelsFile(dir, deployment.channels, options);
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: server.namespace });
   const workers: WorkerProcess[] = [];
@@ -234,10 +230,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     OMNITRON_PASSWORD: DEFAULT_CREDENTIALS.password,
     WHIPPY_URL: sandbox.urls.whippy,
     WHIPPY_API_TOKEN: DEFAULT_CREDENTIALS.whippyToken,
+    // The profile's channel secrets (SANDBOX_*), then the stack's own settings over the rest of it.
+    ...deployment.env,
     STOCKFLOW_CHANNELS_FILE: channelsFile,
-    BENCH_TRENDYOL_API_KEY: SANDBOX_MARKETPLACE_CREDENTIALS.trendyol.apiKey,
-    BENCH_TRENDYOL_API_SECRET: SANDBOX_MARKETPLACE_CREDENTIALS.trendyol.apiSecret,
-    BENCH_SHOPIFY_ACCESS_TOKEN: SANDBOX_MARKETPLACE_CREDENTIALS.shopify.accessToken,
     ...options.workerEnv,
   };
 

@@ -15,26 +15,29 @@
  */
 import type { OmnitronClient } from '../src/omnitron/client';
 import type { MarketplaceStats } from '../src/sandbox/marketplace-state';
-import {
-  expectedQuantities,
-  shopifyMismatches,
-  trendyolMismatches,
-  type Control,
-} from '../test/support/channel-checks';
+import type { FaceStats } from '../src/sandbox/faces/face';
+import { channelMismatches, expectedQuantities, type Control } from '../test/support/channel-checks';
 
-/** The marketplace behind a seeded channel, and how its holdings are compared with Omnitron. */
-const MARKETPLACES = {
-  trendyol: { mismatches: trendyolMismatches, resentStat: 'trendyolBodiesAcceptedAgain' },
-  shopify: { mismatches: shopifyMismatches, resentStat: 'shopifyMutationsAppliedAgain' },
-} as const satisfies Record<string, { mismatches: typeof trendyolMismatches; resentStat: keyof MarketplaceStats }>;
-type Marketplace = keyof typeof MARKETPLACES;
+/** The counter of Trendyol's and Shopify's marketplace stats that says a page was applied again. */
+const RESENT_STAT = {
+  trendyol: 'trendyolBodiesAcceptedAgain',
+  shopify: 'shopifyMutationsAppliedAgain',
+} as const satisfies Record<string, keyof MarketplaceStats>;
+
+/** Items the channel's marketplace applied although it had applied the identical body before (a page sent twice). */
+async function bodiesAppliedAgain(control: Control, adapter: string): Promise<number> {
+  if (adapter === 'trendyol' || adapter === 'shopify') {
+    return (await control<MarketplaceStats>('GET', 'marketplace/stats'))[RESENT_STAT[adapter]];
+  }
+  return (await control<FaceStats>('GET', `marketplace/${adapter}/stats`)).bodiesAppliedAgain;
+}
 
 /** How stockflow words the error report of a malformed record (activities/stock.ts: sendBatch, or commitPage). */
 const MALFORMED_REPORT = /^malformed product stock from Omnitron/;
 
 export interface ChannelVerdict {
   channelId: number;
-  marketplace: Marketplace;
+  marketplace: string;
   /** Listed SKUs compared (Omnitron's expectation for the main stock list). */
   skusChecked: number;
   /** `sku: held != expected`, excused ones left out. */
@@ -99,11 +102,10 @@ async function malformedReports(omnitron: OmnitronClient, channelId: number, pks
 export async function verifyChannel(control: Control, omnitron: OmnitronClient, channelId: number) {
   const catalog = await control<CatalogDescription>('GET', 'catalog');
   const adapter = catalog.channels.find((c) => c.pk === channelId)?.conf.adapter;
-  if (adapter !== 'trendyol' && adapter !== 'shopify') throw new Error(`channel ${channelId}: adapter ${adapter}`);
-  const marketplace = MARKETPLACES[adapter];
+  if (!adapter) throw new Error(`channel ${channelId} is not seeded`);
 
   const expected = await expectedQuantities(control, channelId);
-  const mismatches = await marketplace.mismatches(control, expected);
+  const mismatches = await channelMismatches(control, channelId, expected);
   const { records } = await control<{ records: { pk: number; sku: string; times: number }[] }>(
     'GET',
     `omnitron/malformed?channel=${channelId}`,
@@ -121,8 +123,7 @@ export async function verifyChannel(control: Control, omnitron: OmnitronClient, 
     `omnitron/batches?channel=${channelId}`,
   );
   const twice = await control<{ pks: number[]; batches: number[] }>('GET', `omnitron/duplicates?channel=${channelId}`);
-  const stats = await control<MarketplaceStats>('GET', 'marketplace/stats');
-  const resent = stats[marketplace.resentStat];
+  const resent = await bodiesAppliedAgain(control, adapter);
 
   const verdict: ChannelVerdict = {
     channelId,
@@ -148,7 +149,7 @@ export async function verifyChannel(control: Control, omnitron: OmnitronClient, 
 }
 
 /** Listed SKUs of a channel whose marketplace quantity differs from Omnitron's (before a run: what it must deliver). */
-export async function skusOutOfStep(control: Control, channelId: number, adapter: Marketplace): Promise<number> {
+export async function skusOutOfStep(control: Control, channelId: number): Promise<number> {
   const expected = await expectedQuantities(control, channelId);
-  return (await MARKETPLACES[adapter].mismatches(control, expected)).length;
+  return (await channelMismatches(control, channelId, expected)).length;
 }

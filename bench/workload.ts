@@ -16,13 +16,7 @@
 import type { StockActivityDeps } from '../activities/stock';
 import type { OmnitronClient } from '../src/omnitron/client';
 import { batchObject } from '../src/omnitron/schemas';
-import {
-  batchCounts,
-  expectedQuantities,
-  shopifyMismatches,
-  trendyolMismatches,
-  type Control,
-} from '../test/support/channel-checks';
+import { batchCounts, channelMismatches, expectedQuantities, type Control } from '../test/support/channel-checks';
 
 /** The sandbox's documented catalogue rule: every 50th product was never sent to the channels. */
 const UNLISTED_EVERY = 50;
@@ -31,12 +25,6 @@ const DELIVERY_PAGE = 10_000;
 /** Product pks per integration-action lookup (the activities use 1,000: the ids travel in the query string). */
 const LOOKUP_CHUNK = 1_000;
 const STOCK_CHANGE = 100;
-
-/** How the sandbox marketplace of an adapter is compared with Omnitron (the tests' own checks). */
-const HOLDINGS_CHECKS: Record<string, (control: Control, expected: Record<string, number>) => Promise<string[]>> = {
-  trendyol: trendyolMismatches,
-  shopify: shopifyMismatches,
-};
 
 /** A run's sandbox marketplace: `PUT /control/marketplace/options` and `PUT /control/faults/marketplace` bodies. */
 export interface MarketplaceSettings {
@@ -159,11 +147,8 @@ export async function prepareWorkload(
 export async function checkDelivered(control: Control, deps: StockActivityDeps, workload: Workload): Promise<void> {
   const { channelId } = workload;
   const { omnitron } = deps;
-  const marketplace = deps.channelAdapter(channelId).descriptor.name;
-  const holdings = HOLDINGS_CHECKS[marketplace];
-  if (!holdings) throw new Error(`channel ${channelId}: no holdings check for the ${marketplace} marketplace`);
   const expected = await expectedQuantities(control, channelId);
-  const mismatches = await holdings(control, expected);
+  const mismatches = await channelMismatches(control, channelId, expected);
   const left = (await omnitron.fetchProductStocks({ channelId, kind: 'updates', limit: 1 })).count;
   const counts = await batchCounts(control, channelId);
   const open = ['initialized', 'commit', 'sent_to_remote', 'ongoing'].filter((s) => (counts[s] ?? 0) > 0);

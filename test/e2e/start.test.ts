@@ -40,8 +40,8 @@ test('stockflow start runs dev server + UI + worker and stops cleanly on SIGINT'
     const schedules = waitForLine(child, /Schedules: (\d+) created, (\d+) updated/, 90_000);
     const [, serverPid] = await waitForLine(child, /Temporal dev server: \S+ \(pid (\d+)/, 90_000);
     await ready;
-    // Six flows (five send flows and the reconcile) for each of the sandbox's two channels, created at the first start.
-    expect((await schedules).slice(1, 3)).toEqual(['12', '0']);
+    // Six flows (five send flows and the reconcile) for each of the sandbox's six channels, created at the first start.
+    expect((await schedules).slice(1, 3)).toEqual(['36', '0']);
     tree = await processTree(child.pid!);
     expect(tree).toContain(Number(serverPid)); // the dev server is the stack's own child, stopped with it
 

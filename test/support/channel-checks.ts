@@ -19,33 +19,24 @@ export async function expectedQuantities(control: Control, channelId: number): P
   return (await control<{ quantities: Record<string, number> }>('GET', `channels/${channelId}/expected`)).quantities;
 }
 
-/** SKUs whose Trendyol quantity differs from the expectation, as `sku: held != expected` (empty = in step). */
-export async function trendyolMismatches(control: Control, expected: Record<string, number>): Promise<string[]> {
-  const held = await control<Record<string, number>>('GET', 'marketplace/trendyol/quantities');
-  return Object.entries(expected)
-    .filter(([sku, qty]) => held[sku] !== qty)
-    .map(([sku, qty]) => `${sku}: ${String(held[sku])} != ${qty}`);
-}
-
 /**
- * SKUs whose Shopify level at the main list's location differs from the expectation. Shopify holds
- * {inventoryItemId: {locationId: qty}}; a seeded product's item is gid://shopify/InventoryItem/<product pk> and the
- * product pk is the SKU's number; the location is the channel's WAREHOUSE_CODES of the main stock list ("1").
+ * SKUs whose quantity at the channel's marketplace differs from the expectation, as `sku: held != expected` (empty =
+ * in step): what the marketplace holds is read from the sandbox for the stock list (at its warehouse where the
+ * marketplace has warehouses), the same way for every marketplace.
  */
-export async function shopifyMismatches(control: Control, expected: Record<string, number>): Promise<string[]> {
-  const catalog = await control<{ channels: { pk: number; conf: { WAREHOUSE_CODES?: Record<string, string> } }[] }>(
+export async function channelMismatches(
+  control: Control,
+  channelId: number,
+  expected: Record<string, number>,
+  stockListId = 1,
+): Promise<string[]> {
+  const { quantities } = await control<{ quantities: Record<string, number | null> }>(
     'GET',
-    'catalog',
+    `channels/${channelId}/held?stock_list=${stockListId}`,
   );
-  const location = catalog.channels.find((c) => c.pk === 2)?.conf.WAREHOUSE_CODES?.['1'];
-  if (!location) throw new Error('the seeded Shopify channel maps no location to stock list 1');
-  const held = await control<Record<string, Record<string, number>>>('GET', 'marketplace/shopify/quantities');
   return Object.entries(expected)
-    .filter(([sku, qty]) => held[`gid://shopify/InventoryItem/${Number(sku.slice(2))}`]?.[location] !== qty)
-    .map(
-      ([sku, qty]) =>
-        `${sku}: ${String(held[`gid://shopify/InventoryItem/${Number(sku.slice(2))}`]?.[location])} != ${qty}`,
-    );
+    .filter(([sku, qty]) => quantities[sku] !== qty)
+    .map(([sku, qty]) => `${sku}: ${String(quantities[sku] ?? undefined)} != ${qty}`);
 }
 
 /** Batch counts by status of one channel, as the sandbox's control endpoint reports them. */

@@ -114,38 +114,43 @@ export async function withFaults<T>(
   }
 }
 
-export const FAST_TUNING = { pollInitial: '100ms', pollMax: '500ms', retryMaxInterval: '2s' } as const;
-
-interface Catalogue {
-  channels: { pk: number; conf: { WAREHOUSE_CODES: Record<string, string> } }[];
+/**
+ * Polls `probe` until `done` holds (a probe that throws — no worker answering a query yet — counts as not yet), then
+ * answers its value; fails naming the last value after `timeoutMs`.
+ */
+export async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined && done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
+
+export const FAST_TUNING = { pollInitial: '100ms', pollMax: '500ms', retryMaxInterval: '2s' } as const;
 
 /**
  * SKUs whose quantity at the marketplace differs from what Omnitron says the channel should hold, for one stock list
- * (main by default). Trendyol holds a quantity per barcode (= sku); Shopify per inventory item and location (the
- * stock list's warehouse code).
+ * (main by default), both read from the sandbox (what the marketplace holds at the list's warehouse, where it has
+ * warehouses).
  */
 export async function mismatches(
   env: StockTestEnv,
   channelId: number,
   stockListId = 1,
 ): Promise<{ sku: string; expected: number; held: number | undefined }[]> {
+  const query = `?stock_list=${stockListId}`;
   const expected = await env.control<{ quantities: Record<string, number> }>(
     'GET',
-    `channels/${channelId}/expected?stock_list=${stockListId}`,
+    `channels/${channelId}/expected${query}`,
   );
-  let heldOf: (sku: string) => number | undefined;
-  if (channelId === 1) {
-    const held = await env.control<Record<string, number>>('GET', 'marketplace/trendyol/quantities');
-    heldOf = (sku) => held[sku];
-  } else {
-    const catalogue = await env.control<Catalogue>('GET', 'catalog');
-    const location = catalogue.channels.find((c) => c.pk === channelId)?.conf.WAREHOUSE_CODES[String(stockListId)];
-    const held = await env.control<Record<string, Record<string, number>>>('GET', 'marketplace/shopify/quantities');
-    heldOf = (sku) => held[`gid://shopify/InventoryItem/${Number(sku.slice(2))}`]?.[location ?? ''];
-  }
+  const held = await env.control<{ quantities: Record<string, number | null> }>(
+    'GET',
+    `channels/${channelId}/held${query}`,
+  );
   return Object.entries(expected.quantities)
-    .map(([sku, quantity]) => ({ sku, expected: quantity, held: heldOf(sku) }))
+    .map(([sku, quantity]) => ({ sku, expected: quantity, held: held.quantities[sku] ?? undefined }))
     .filter((row) => row.held !== row.expected);
 }
 

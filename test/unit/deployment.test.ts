@@ -106,7 +106,7 @@ test('the Temporal server gets one partition per task queue (exact channel rates
   expect(dynamicConfig['system.enableActivityEagerExecution']).toEqual([{ value: true }]);
 });
 
-test("with deploy/sandbox.env the worker's configuration syncs the sandbox service's two channels", () => {
+test("with deploy/sandbox.env the worker's configuration syncs the sandbox service's six channels", () => {
   const sandboxEnv = Object.fromEntries(
     readFileSync(join(root, 'deploy', 'sandbox.env'), 'utf8')
       .split('\n')
@@ -127,7 +127,15 @@ test("with deploy/sandbox.env the worker's configuration syncs the sandbox servi
   );
   const config = loadConfig(environment);
   expect(config.omnitron?.baseURL).toBe('http://sandbox:8090/omnitron/api/v1/');
-  expect([...config.channels.keys()]).toEqual([1, 2]);
+  expect([...config.channels.keys()]).toEqual([1, 2, 3, 4, 5, 6]);
+  expect([...config.channels.values()].map((c) => c.adapter.adapter)).toEqual([
+    'trendyol',
+    'shopify',
+    'hepsiburada',
+    'n11',
+    'amazon',
+    'ebay',
+  ]);
   expect(config.channels.get(1)?.adapter).toMatchObject({
     adapter: 'trendyol',
     baseURL: 'http://sandbox:8090/trendyol/',

@@ -9,7 +9,14 @@ import type { BatchRequestsSummary } from '../../workflows/batch-requests';
 import { batchWorkflowId } from '../../workflows/definitions';
 import type { SendFlowSummary } from '../../workflows/send-flows';
 import { TEST_TEMPORAL_CLI } from '../support/shared-env';
-import { batchCounts, FAST_TUNING, mismatches, startStockTestEnv, type StockTestEnv } from '../support/stock-env';
+import {
+  batchCounts,
+  FAST_TUNING,
+  mismatches,
+  startStockTestEnv,
+  type StockTestEnv,
+  until,
+} from '../support/stock-env';
 
 const execFileAsync = promisify(execFile);
 const SKUS = 120;
@@ -26,16 +33,6 @@ const setBatchDelay = (batchDelayMs: number) => env.control('PUT', 'marketplace/
 const reports = () => env.sandbox.state.catalog.reports.all.filter((r) => r.channel === 1);
 /** Every 50th product was never sent to the channel: its insert fails before reaching the marketplace. */
 const DELIVERABLE = SKUS - Math.floor(SKUS / 50);
-
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('past the maximum wait a batch goes fail with a report, and its stocks are sent by the next run', async () => {
   await setBatchDelay(4_000); // the channel finishes, but long after the maximum wait of 1 s

@@ -12,6 +12,7 @@ import {
   startStockTestEnv,
   withFaults,
   type StockTestEnv,
+  until,
 } from '../support/stock-env';
 
 let env: StockTestEnv;
@@ -22,16 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
 });
-
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`progress never matched: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function failureOf(promise: Promise<unknown>): Promise<string> {
   try {
