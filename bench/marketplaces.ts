@@ -19,9 +19,11 @@ export async function benchMarketplaces(
   settings: BenchSettings,
 ): Promise<MarketplaceResult[]> {
   return withStack({ temporal, channels: MARKETPLACE_CHANNELS }, async (stack) => {
-    const deps = stackDeps(stack);
     const results: MarketplaceResult[] = [];
     for (const channelId of MARKETPLACE_CHANNELS) {
+      // Fresh clients per row: each workload reseeds the sandbox, which forgets every Omnitron token, and one client
+      // logs in at most 3 times in 6 minutes (src/omnitron/session.ts).
+      const deps = stackDeps(stack);
       const { descriptor } = deps.channelAdapter(channelId);
       const { itemsPerRequest, requestsPerSecond } = descriptor.limits;
       log(`channel ${channelId} (${descriptor.name}) at its default limits: ${stocks} stocks`);

@@ -39,8 +39,8 @@ const RATE_LIMITED_CHANNEL = CHANNEL_OF_MODE.async;
 const LIFTED_REQUESTS_PER_SECOND = 10_000;
 /** Points a second the sandbox's Shopify cost bucket refills outside the rate-limited case: it never throttles. */
 const LIFTED_SHOPIFY_RESTORE_RATE = 1_000_000_000;
-/** Default changed stocks of each marketplace row: a few requests' worth at every adapter's default page size. */
-const MARKETPLACE_STOCKS = 5_000;
+/** Default changed stocks of each marketplace row: twenty full pages at the async adapters' default page size. */
+const MARKETPLACE_STOCKS = 20_000;
 /** Default changed stocks of the rate-limited case: long enough to hold the rate, short enough to keep the bench. */
 const RATE_LIMITED_STOCKS = 20_000;
 
