@@ -77,6 +77,18 @@ describe('n11 adapter', () => {
       taskId: 1001,
       pageable: { page: 0, size: 1_000 },
     });
+    // An odd-numbered task answers in the forms integrators have seen from n11: a leading blank, mixed case.
+    const answer = JSON.parse(done.exchanges[0]?.responseBody ?? '') as {
+      status: string;
+      skus: { content: { status: string }[] };
+    };
+    expect([answer.status, ...answer.skus.content.map((row) => row.status)]).toEqual([
+      ' Processed',
+      ' Success',
+      ' Fail',
+      ' Fail',
+      ' Success',
+    ]);
     expect(face().held('SKU-0', undefined)).toBe(5);
     expect(face().held('SKU-1', undefined)).toBe(0);
     expect(face().stats()).toMatchObject({ sendsAccepted: 1, jobsCompleted: 1, itemFailures: 2 });
@@ -86,9 +98,14 @@ describe('n11 adapter', () => {
     const adapter = n11();
     const first = taskId(await adapter.sendUpdatedStocks([item(3, 9)], SEND));
     const second = taskId(await adapter.sendUpdatedStocks([item(3, 0)], SEND));
-    await awaitDone(adapter, second);
+    const done = await awaitDone(adapter, second);
     expect((await adapter.checkBatch(first)).state).toBe('done');
     expect(face().held('SKU-3', undefined)).toBe(0);
+    // An even-numbered task answers the documented spellings.
+    expect(JSON.parse(done.exchanges[0]?.responseBody ?? '')).toMatchObject({
+      status: 'PROCESSED',
+      skus: { content: [{ status: 'SUCCESS' }] },
+    });
   });
 
   test('one price goes out as listPrice = salePrice with two decimals', async () => {

@@ -35,7 +35,8 @@ export interface N11TaskRow {
   taskId: number;
   ownerId: number;
   itemCode: string;
-  status: 'SUCCESS' | 'FAIL';
+  /** SUCCESS or FAIL, in the forms n11 is seen to write them (see {@link n11Status}). */
+  status: string;
   sku: { stock?: number; listPrice?: number; salePrice?: number };
   reasons: string[];
 }
@@ -102,7 +103,7 @@ export class N11Face extends MarketplaceFace {
         taskId: Number(job.id),
         ownerId: OWNER_ID,
         itemCode: sku.stockCode,
-        status: failure ? 'FAIL' : 'SUCCESS',
+        status: n11Status(failure ? 'FAIL' : 'SUCCESS', Number(job.id)),
         sku: { stock: sku.quantity, listPrice: sku.listPrice, salePrice: sku.salePrice },
         reasons: failure ? [failure] : [],
       };
@@ -118,4 +119,13 @@ export class N11Face extends MarketplaceFace {
     }
     return undefined;
   }
+}
+
+/**
+ * A status as n11 writes it. Integrators have seen n11 answer status strings with a leading blank and in mixed case
+ * ("Fail"); every odd-numbered task answers its statuses that way, so the flows meet both forms end to end.
+ */
+export function n11Status(status: 'SUCCESS' | 'FAIL' | 'PROCESSED', taskId: number): string {
+  if (taskId % 2 === 0) return status;
+  return ` ${status.charAt(0)}${status.slice(1).toLowerCase()}`;
 }

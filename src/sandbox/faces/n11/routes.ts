@@ -15,7 +15,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { issueLines } from '../../../../workflows/issues';
 import type { MarketplaceTunables } from '../../marketplace-state';
-import { N11_SANDBOX_CREDENTIALS, type N11Face, type N11Operation, type N11TaskRow } from './face';
+import { N11_SANDBOX_CREDENTIALS, n11Status, type N11Face, type N11Operation, type N11TaskRow } from './face';
 
 /** "Tek seferde maximum 1000 sku için güncelleme atabilirsiniz." */
 const MAX_SKUS = 1_000;
@@ -97,7 +97,7 @@ export function n11Routes(face: N11Face, tunables: () => MarketplaceTunables): F
       return {
         taskId,
         type: 'SKU_UPDATE',
-        status: task.result ? 'PROCESSED' : 'IN_QUEUE',
+        status: task.result ? n11Status('PROCESSED', taskId) : 'IN_QUEUE',
         createdDate: new Date(task.acceptedAt).toISOString(),
         modifiedDate: new Date(task.completedAt ?? task.acceptedAt).toISOString(),
         skus: springPage(rows, pageable.page, pageable.size),
