@@ -40,9 +40,10 @@ test('stockflow start runs dev server + UI + worker and stops cleanly on SIGINT'
     const schedules = waitForLine(child, /Schedules: (\d+) created, (\d+) updated/, 90_000);
     const [, serverPid] = await waitForLine(child, /Temporal dev server: \S+ \(pid (\d+)/, 90_000);
     await ready;
+    // Known before any assertion can fail, so the `finally` below stops the dev server whatever happens.
+    tree = await processTree(child.pid!);
     // Six flows (five send flows and the reconcile) for each of the sandbox's six channels, created at the first start.
     expect((await schedules).slice(1, 3)).toEqual(['36', '0']);
-    tree = await processTree(child.pid!);
     expect(tree).toContain(Number(serverPid)); // the dev server is the stack's own child, stopped with it
 
     const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
