@@ -3,7 +3,14 @@
  * way to make an HTTP call that yields both the parsed body and the {@link ChannelExchange} for error reports.
  */
 import type { AxiosInstance } from 'axios';
-import { AuthenticationError, LimitExceededError, ResponseValidationError } from '../http/errors';
+import { z } from 'zod';
+import {
+  AuthenticationError,
+  ClientRequestError,
+  LimitExceededError,
+  parseResponse,
+  ResponseValidationError,
+} from '../http/errors';
 import type {
   BatchCheck,
   ChannelAdapter,
@@ -141,11 +148,16 @@ export async function callJson(
   }
 }
 
+/** The OAuth 2 token answer (RFC 6749 §5.1): only what caching the token needs. */
+const oauthToken = z.object({ access_token: z.string().min(1), expires_in: z.number().positive() });
+
 /**
- * One form-encoded POST (an OAuth token exchange) on a client from createHttpClient, answering the parsed JSON body.
- * No {@link ChannelExchange} is made: the body carries the secrets, so this call never enters an error report.
+ * One OAuth 2 refresh-token exchange (a form-encoded POST, e.g. Amazon's LWA, eBay's identity endpoint) on a client
+ * from createHttpClient. A refused exchange (400 `invalid_grant`, `invalid_client`, `invalid_scope`, …) means the
+ * credentials are wrong: an {@link AuthenticationError}. No {@link ChannelExchange} is made: the body carries the
+ * secrets, so this call never enters an error report.
  */
-export async function postForm(
+export async function exchangeRefreshToken(
   http: AxiosInstance,
   request: {
     path: string;
@@ -154,14 +166,18 @@ export async function postForm(
     /** E.g. the client's HTTP Basic credentials (eBay); like the body, never copied anywhere. */
     headers?: Record<string, string>;
   },
-): Promise<unknown> {
-  const response = await http.post<unknown>(request.path, new URLSearchParams(request.fields).toString(), {
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8', ...request.headers },
-  });
-  if (typeof response.data !== 'object' || response.data === null) {
-    throw new ResponseValidationError(request.what, [{ path: '', message: 'body is not a JSON object' }]);
-  }
-  return response.data;
+): Promise<{ token: string; expiresInMs: number }> {
+  const response = await http
+    .post<unknown>(request.path, new URLSearchParams(request.fields).toString(), {
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8', ...request.headers },
+    })
+    .catch((err: unknown) => {
+      if (err instanceof ClientRequestError && !(err instanceof AuthenticationError))
+        throw new AuthenticationError(err);
+      throw err;
+    });
+  const token = parseResponse(oauthToken, response.data, request.what);
+  return { token: token.access_token, expiresInMs: token.expires_in * 1000 };
 }
 
 /**

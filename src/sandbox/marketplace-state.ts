@@ -229,7 +229,8 @@ export class MarketplaceState {
       this.skuByBarcode.set(listing.barcode, listing.sku);
       this.inventoryItems.add(listing.inventoryItemId);
     }
-    for (const face of this.faces) face.list(listings.map((l) => l.sku));
+    const skus = listings.map((l) => l.sku);
+    for (const face of this.faces) face.list(skus);
   }
 
   /**

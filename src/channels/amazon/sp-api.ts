@@ -6,10 +6,9 @@
  * `x-amzn-RateLimit-Limit` for that operation, else its documented default.
  */
 import type { AxiosInstance } from 'axios';
-import { z } from 'zod';
 import { createHttpClient } from '../../http/client';
-import { AuthenticationError, ClientRequestError, parseResponse, RateLimitedError } from '../../http/errors';
-import { CachedToken, callJson, type JsonExchange, postForm, withAccessToken } from '../base';
+import { RateLimitedError } from '../../http/errors';
+import { CachedToken, callJson, exchangeRefreshToken, type JsonExchange, withAccessToken } from '../base';
 
 export type SpOperation = 'createFeedDocument' | 'createFeed' | 'getFeed' | 'getFeedDocument' | 'searchListingsItems';
 
@@ -27,8 +26,6 @@ const USER_AGENT = `stockflow/0.1.0 (Language=TypeScript; Platform=Node.js/${pro
 
 /** Like Amazon's own LWA client: a token is not used in its last minute. */
 const TOKEN_MARGIN_MS = 60_000;
-
-const lwaToken = z.object({ access_token: z.string().min(1), expires_in: z.number().positive() });
 
 export interface SpApiOptions {
   baseURL: string;
@@ -63,26 +60,20 @@ export class SpApi {
     this.rates = new Map(Object.entries({ ...SP_API_DEFAULT_RATES, ...options.rates }) as [SpOperation, number][]);
     const tokenURL = new URL(options.tokenURL);
     const lwa = createHttpClient({ api: 'amazon-lwa', baseURL: tokenURL.origin, timeoutMs: options.timeoutMs });
-    this.token = new CachedToken(async () => {
-      const data = await postForm(lwa, {
-        path: tokenURL.pathname.slice(1),
-        fields: {
-          grant_type: 'refresh_token',
-          refresh_token: options.refreshToken,
-          client_id: options.clientId,
-          client_secret: options.clientSecret,
-        },
-        what: 'amazon LWA token',
-      }).catch((err: unknown) => {
-        // A refused exchange (invalid_grant, invalid_client, ...) means the credentials are wrong.
-        if (err instanceof ClientRequestError && !(err instanceof AuthenticationError)) {
-          throw new AuthenticationError(err);
-        }
-        throw err;
-      });
-      const token = parseResponse(lwaToken, data, 'amazon LWA token');
-      return { token: token.access_token, expiresInMs: token.expires_in * 1000 };
-    }, TOKEN_MARGIN_MS);
+    this.token = new CachedToken(
+      () =>
+        exchangeRefreshToken(lwa, {
+          path: tokenURL.pathname.slice(1),
+          fields: {
+            grant_type: 'refresh_token',
+            refresh_token: options.refreshToken,
+            client_id: options.clientId,
+            client_secret: options.clientSecret,
+          },
+          what: 'amazon LWA token',
+        }),
+      TOKEN_MARGIN_MS,
+    );
   }
 
   /**

@@ -8,21 +8,12 @@
 import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
 import { createHttpClient } from '../../http/client';
-import {
-  AuthenticationError,
-  ClientRequestError,
-  parseResponse,
-  parseRetryAfter,
-  RateLimitedError,
-  ServerError,
-} from '../../http/errors';
-import { CachedToken, callJson, type JsonExchange, postForm, withAccessToken } from '../base';
+import { parseResponse, parseRetryAfter, RateLimitedError, ServerError } from '../../http/errors';
+import { CachedToken, callJson, exchangeRefreshToken, type JsonExchange, withAccessToken } from '../base';
 import type { ChannelExchange } from '../port';
 
 /** eBay's Java OAuth client treats a token as expired 5 minutes early. */
 const TOKEN_MARGIN_MS = 5 * 60_000;
-
-const userToken = z.object({ access_token: z.string().min(1), expires_in: z.number().positive() });
 
 /** The documented Error container, only what a verdict names. */
 const ebayError = z.object({
@@ -112,22 +103,16 @@ export class EbayInventoryApi {
     this.http = createHttpClient({ api: 'ebay', baseURL: options.baseURL, timeoutMs: options.timeoutMs });
     const identity = createHttpClient({ api: 'ebay-identity', baseURL: options.baseURL, timeoutMs: options.timeoutMs });
     const basic = Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64');
-    this.token = new CachedToken(async () => {
-      const data = await postForm(identity, {
-        path: 'identity/v1/oauth2/token',
-        fields: { grant_type: 'refresh_token', refresh_token: options.refreshToken, scope: options.scopes.join(' ') },
-        headers: { Authorization: `Basic ${basic}` },
-        what: 'ebay user access token',
-      }).catch((err: unknown) => {
-        // invalid_grant and invalid_scope come as 400: the refresh token or its consent is wrong, not the request.
-        if (err instanceof ClientRequestError && !(err instanceof AuthenticationError)) {
-          throw new AuthenticationError(err);
-        }
-        throw err;
-      });
-      const token = parseResponse(userToken, data, 'ebay user access token');
-      return { token: token.access_token, expiresInMs: token.expires_in * 1000 };
-    }, TOKEN_MARGIN_MS);
+    this.token = new CachedToken(
+      () =>
+        exchangeRefreshToken(identity, {
+          path: 'identity/v1/oauth2/token',
+          fields: { grant_type: 'refresh_token', refresh_token: options.refreshToken, scope: options.scopes.join(' ') },
+          headers: { Authorization: `Basic ${basic}` },
+          what: 'ebay user access token',
+        }),
+      TOKEN_MARGIN_MS,
+    );
   }
 
   /** bulkGetInventoryItem: what eBay holds for each SKU (at most 25, distinct). */
