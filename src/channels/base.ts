@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   AuthenticationError,
   ClientRequestError,
+  type HttpErrorDetails,
   LimitExceededError,
   parseResponse,
   ResponseValidationError,
@@ -146,6 +147,14 @@ export async function callJson(
     if (answered.includes(response.status)) return { data: undefined, exchange, headers };
     throw new ResponseValidationError(request.what, [{ path: '', message: 'body is not JSON' }]);
   }
+}
+
+/**
+ * The error details of a call the channel answered with a refusal in its body (HTTP 200 with GraphQL errors, a 207
+ * entry, an answered 429), for the error hierarchy: which API, method, path and status — never a header.
+ */
+export function exchangeErrorDetails(api: string, exchange: ChannelExchange): HttpErrorDetails {
+  return { api, method: exchange.method, path: new URL(exchange.url).pathname, status: exchange.status };
 }
 
 /** The OAuth 2 token answer (RFC 6749 §5.1): only what caching the token needs. */

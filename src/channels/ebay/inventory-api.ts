@@ -9,7 +9,14 @@ import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
 import { createHttpClient } from '../../http/client';
 import { parseResponse, parseRetryAfter, RateLimitedError, ServerError } from '../../http/errors';
-import { CachedToken, callJson, exchangeRefreshToken, type JsonExchange, withAccessToken } from '../base';
+import {
+  CachedToken,
+  callJson,
+  exchangeErrorDetails,
+  exchangeRefreshToken,
+  type JsonExchange,
+  withAccessToken,
+} from '../base';
 import type { ChannelExchange } from '../port';
 
 /** eBay's Java OAuth client treats a token as expired 5 minutes early. */
@@ -129,7 +136,11 @@ export class EbayInventoryApi {
       const sku = response.sku ?? skus[index];
       if (sku === undefined) continue;
       if (response.statusCode >= 500) {
-        throw new ServerError({ ...details(exchange), status: response.statusCode, serverMessage: describe(response) });
+        throw new ServerError({
+          ...exchangeErrorDetails('ebay', exchange),
+          status: response.statusCode,
+          serverMessage: describe(response),
+        });
       }
       if (response.statusCode !== 200) {
         held.set(sku, { failure: describe(response) });
@@ -183,7 +194,7 @@ export class EbayInventoryApi {
       if (answer.exchange.status === 429) {
         const delay = parseRetryAfter(answer.headers['retry-after']) ?? this.options.throttleRetryMs;
         const serverMessage = answer.exchange.responseBody.slice(0, 500);
-        throw new RateLimitedError({ ...details(answer.exchange), serverMessage }, delay);
+        throw new RateLimitedError({ ...exchangeErrorDetails('ebay', answer.exchange), serverMessage }, delay);
       }
       return answer;
     });
@@ -204,10 +215,6 @@ function toWire({ quantity, distributions }: Availability) {
           })),
         }),
   };
-}
-
-function details(exchange: ChannelExchange) {
-  return { api: 'ebay', method: exchange.method, path: new URL(exchange.url).pathname, status: exchange.status };
 }
 
 /** "<statusCode> <errorId>: <longMessage>" for every error eBay gave; the status alone when it gave none. */

@@ -101,8 +101,7 @@ export class HepsiburadaAdapter extends BaseChannelAdapter {
       what: 'hepsiburada stock-uploads',
     }).catch((err: unknown) => {
       if (err instanceof HttpError && err.serverMessage?.toLowerCase().includes(TOO_MANY_UPLOADS_TEXT)) {
-        const { api, method, path, status, serverMessage } = err;
-        throw new RateLimitedError({ api, method, path, status, serverMessage }, this.busyRetryMs);
+        throw new RateLimitedError(err, this.busyRetryMs);
       }
       throw err;
     });

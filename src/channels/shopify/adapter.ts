@@ -21,7 +21,7 @@ import {
   ServerError,
   TransientError,
 } from '../../http/errors';
-import { BaseChannelAdapter, callJson, failedResult } from '../base';
+import { BaseChannelAdapter, callJson, exchangeErrorDetails, failedResult } from '../base';
 import { type AdapterOptions, commonChannelFields } from '../config';
 import type {
   BatchCheck,
@@ -235,7 +235,10 @@ export class ShopifyAdapter extends BaseChannelAdapter {
       exchanges.push(exchange);
       const concurrent = userErrors.filter((e) => e.code === 'IDEMPOTENCY_CONCURRENT_REQUEST');
       if (concurrent.length > 0) {
-        throw new TransientError({ ...this.details(exchange), serverMessage: concurrent.map(describe).join('; ') });
+        throw new TransientError({
+          ...exchangeErrorDetails('shopify', exchange),
+          serverMessage: concurrent.map(describe).join('; '),
+        });
       }
       const previousFailed = userErrors.some((e) => e.code === 'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED');
       if (!previousFailed || generation === MAX_KEY_GENERATION) return userErrors;
@@ -312,15 +315,11 @@ export class ShopifyAdapter extends BaseChannelAdapter {
     return { userErrors: payload.userErrors, exchange };
   }
 
-  private details(exchange: ChannelExchange): HttpErrorDetails {
-    return { api: 'shopify', method: 'POST', path: new URL(exchange.url).pathname, status: exchange.status };
-  }
-
   /** GraphQL answers 200 with top-level errors; THROTTLED is a rate limit, the rest a rejected or failed request. */
   private topLevelError(response: Pick<GraphqlResponse, 'errors' | 'extensions'>, exchange: ChannelExchange) {
     const errors = response.errors ?? [];
     const details: HttpErrorDetails = {
-      ...this.details(exchange),
+      ...exchangeErrorDetails('shopify', exchange),
       serverMessage: errors.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`).join('; '),
     };
     const codes = new Set(errors.map((e) => e.extensions?.code));

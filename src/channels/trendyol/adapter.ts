@@ -110,10 +110,7 @@ export class TrendyolAdapter extends BaseChannelAdapter {
       what: 'trendyol price-and-inventory',
     }).catch((err: unknown) => {
       if (err instanceof HttpError && err.status !== undefined && isRepeatRefusal(err.serverMessage)) {
-        throw new RateLimitedError(
-          { api: err.api, method: err.method, path: err.path, status: err.status, serverMessage: err.serverMessage },
-          this.repeatWindowMs,
-        );
+        throw new RateLimitedError(err, this.repeatWindowMs);
       }
       throw err;
     });
