@@ -4,6 +4,7 @@
  */
 import { log } from '@temporalio/activity';
 import { ClientRequestError } from '../src/http/errors';
+import type { OmnitronClient } from '../src/omnitron/client';
 import { blockerOf, BUSY_COMMIT_MS, commitHolder, failIfStale, sweepLeftOpen, untouchedMs } from './batch-sweeps';
 import { BatchReporter } from './error-reports';
 import { activityStep, permanent, retryLater } from './failures';
@@ -16,13 +17,12 @@ import {
   STALE_COMMIT_AFTER_MS,
   type StockActivityDeps,
 } from './stock-deps';
-import type { CommitPageResult, FlowTarget, StockActivities } from './stock-types';
+import type { CommitPageInput, CommitPageResult, FlowTarget, StockActivities } from './stock-types';
 
-export function batchActivities(
-  deps: StockActivityDeps,
-): Pick<StockActivities, 'planFlow' | 'openBatch' | 'commitPage' | 'failBatch' | 'listOpenBatches'> {
-  const { omnitron } = deps;
-
+/**
+ * The commit step of a page, shared by `commitPage` and `sendPage` (activities/send-page.ts).
+ */
+export function pageCommitter(omnitron: OmnitronClient): (input: CommitPageInput) => Promise<CommitPageResult> {
   /**
    * A commit Omnitron refused because another batch of the channel holds `commit`: a young holder is a flow sending
    * its page (retry in a moment); a stale one is failed and the commit retried; any other makes this page wait.
@@ -44,6 +44,83 @@ export function batchActivities(
     await omnitron.markDone(input.channelId, input.batchPk, []);
     return { fetched: 0, malformed: 0, committed: 0, closed: true, blockedBy: blockerOf(holder) };
   }
+
+  /**
+   * Fetches one page of `updates/`/`inserts/` and commits it into the batch. Idempotent per batch: a repeat finds
+   * the batch past `initialized` and answers from it, never committing a second page.
+   */
+  async function commitPageInto(input: CommitPageInput): Promise<CommitPageResult> {
+    const batch = await omnitron.getBatch(input.channelId, input.batchPk);
+    if (batch.status !== 'initialized') {
+      // A retry after the commit went through: answer from the batch, never fetch and commit a second page.
+      const n = batch.objects.length;
+      return { fetched: n, malformed: 0, committed: n, closed: batch.status === 'done' };
+    }
+    const page = await omnitron.fetchProductStocks({
+      channelId: input.channelId,
+      kind: input.kind,
+      stockListId: input.target.stockListId ?? undefined,
+      limit: input.pageSize,
+    });
+    // A malformed record with a pk is committed with the rest: sendBatch reads it back by pk and fails it (one
+    // report, there), so it ends in a `done` batch and Omnitron stops handing it out until its stock changes.
+    // Left out, it came back on every page — a report each time — and a page's worth of them starved the list.
+    const keyed = page.malformed.filter((m): m is typeof m & { pk: number } => m.pk !== undefined);
+    const unkeyed = page.malformed.filter((m) => m.pk === undefined);
+    if (unkeyed.length > 0) {
+      const reporter = new BatchReporter(omnitron, input.channelId, batch, input.isSuccessLog);
+      await reporter.objectFailures(
+        unkeyed.map((m) => malformedFailure(m, ` (record #${m.index} of the page, no pk)`)),
+      );
+    }
+    const objects = [
+      ...page.stocks.map((s) => ({ pk: s.pk, version_date: s.modified_date })),
+      ...keyed.map((m) => ({ pk: m.pk, version_date: m.versionDate ?? null })),
+    ];
+    if (objects.length === 0) {
+      await omnitron.markDone(input.channelId, input.batchPk, []);
+      return { fetched: 0, malformed: page.malformed.length, committed: 0, closed: true };
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await omnitron.commitBatch(input.channelId, input.batchPk, objects);
+        break;
+      } catch (err) {
+        if (!(err instanceof ClientRequestError) || err.status !== 400 || attempt > 1) throw err;
+        const conflict = await commitConflict(input, err);
+        if (conflict === undefined) throw err;
+        if (conflict !== 'retry') {
+          log.warn('page waits: another batch holds commit', { ...ids(input), blockedBy: conflict.blockedBy });
+          return conflict;
+        }
+      }
+    }
+    const remaining = Math.max(0, page.count - page.stocks.length - page.malformed.length);
+    log.info('page committed', {
+      ...ids(input),
+      stockListId: input.target.stockListId ?? 'main',
+      committed: objects.length,
+      malformed: page.malformed.length,
+      remaining,
+    });
+    return {
+      fetched: page.stocks.length,
+      malformed: page.malformed.length,
+      committed: objects.length,
+      remaining,
+      closed: false,
+    };
+  }
+
+  return commitPageInto;
+}
+
+export function batchActivities(
+  deps: StockActivityDeps,
+): Pick<StockActivities, 'planFlow' | 'openBatch' | 'commitPage' | 'failBatch' | 'listOpenBatches'> {
+  const { omnitron } = deps;
+
+  const commitPageInto = pageCommitter(omnitron);
 
   return {
     planFlow: (input) =>
@@ -92,69 +169,7 @@ export function batchActivities(
         return { batchPk: pk };
       }),
 
-    commitPage: (input) =>
-      activityStep(async (): Promise<CommitPageResult> => {
-        const batch = await omnitron.getBatch(input.channelId, input.batchPk);
-        if (batch.status !== 'initialized') {
-          // A retry after the commit went through: answer from the batch, never fetch and commit a second page.
-          const n = batch.objects.length;
-          return { fetched: n, malformed: 0, committed: n, closed: batch.status === 'done' };
-        }
-        const page = await omnitron.fetchProductStocks({
-          channelId: input.channelId,
-          kind: input.kind,
-          stockListId: input.target.stockListId ?? undefined,
-          limit: input.pageSize,
-        });
-        // A malformed record with a pk is committed with the rest: sendBatch reads it back by pk and fails it (one
-        // report, there), so it ends in a `done` batch and Omnitron stops handing it out until its stock changes.
-        // Left out, it came back on every page — a report each time — and a page's worth of them starved the list.
-        const keyed = page.malformed.filter((m): m is typeof m & { pk: number } => m.pk !== undefined);
-        const unkeyed = page.malformed.filter((m) => m.pk === undefined);
-        if (unkeyed.length > 0) {
-          const reporter = new BatchReporter(omnitron, input.channelId, batch, input.isSuccessLog);
-          await reporter.objectFailures(
-            unkeyed.map((m) => malformedFailure(m, ` (record #${m.index} of the page, no pk)`)),
-          );
-        }
-        const objects = [
-          ...page.stocks.map((s) => ({ pk: s.pk, version_date: s.modified_date })),
-          ...keyed.map((m) => ({ pk: m.pk, version_date: m.versionDate ?? null })),
-        ];
-        if (objects.length === 0) {
-          await omnitron.markDone(input.channelId, input.batchPk, []);
-          return { fetched: 0, malformed: page.malformed.length, committed: 0, closed: true };
-        }
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await omnitron.commitBatch(input.channelId, input.batchPk, objects);
-            break;
-          } catch (err) {
-            if (!(err instanceof ClientRequestError) || err.status !== 400 || attempt > 1) throw err;
-            const conflict = await commitConflict(input, err);
-            if (conflict === undefined) throw err;
-            if (conflict !== 'retry') {
-              log.warn('page waits: another batch holds commit', { ...ids(input), blockedBy: conflict.blockedBy });
-              return conflict;
-            }
-          }
-        }
-        const remaining = Math.max(0, page.count - page.stocks.length - page.malformed.length);
-        log.info('page committed', {
-          ...ids(input),
-          stockListId: input.target.stockListId ?? 'main',
-          committed: objects.length,
-          malformed: page.malformed.length,
-          remaining,
-        });
-        return {
-          fetched: page.stocks.length,
-          malformed: page.malformed.length,
-          committed: objects.length,
-          remaining,
-          closed: false,
-        };
-      }),
+    commitPage: (input) => activityStep(() => commitPageInto(input)),
 
     failBatch: (input) =>
       activityStep(async () => {

@@ -26,6 +26,16 @@ export const RETRY_AFTER_PROGRESS = '1 second';
 /** How often a working activity heartbeats (its heartbeat timeout is 20 s: see workflows/activity-proxies.ts). */
 const HEARTBEAT_EVERY_MS = 5_000;
 
+/** What {@link activityStep} hands its body. */
+export interface ActivityStepControls {
+  /** The previous attempt's last checkpoint (undefined on a first attempt). */
+  checkpointed: unknown;
+  /** `progress: false` for bookkeeping that is not progress (a count of failed tries). */
+  checkpoint(details: unknown, options?: { progress: boolean }): void;
+  /** Runs `fn` to its end even if the activity is cancelled meanwhile (see activityStep). */
+  uninterrupted<R>(fn: () => Promise<R>): Promise<R>;
+}
+
 /**
  * Runs an activity body: heartbeats while it works (a dead worker is noticed within the heartbeat timeout), and
  * translates client errors on the way out.
@@ -39,25 +49,19 @@ const HEARTBEAT_EVERY_MS = 5_000;
  * calls failing) a step of many calls then advances call by call instead of waiting minutes between attempts. An
  * attempt without progress backs off as the policy says.
  */
-export async function activityStep<T>(
-  body: (step: {
-    checkpointed: unknown;
-    /** `progress: false` for bookkeeping that is not progress (a count of failed tries). */
-    checkpoint(details: unknown, options?: { progress: boolean }): void;
-    /** Runs `fn` to its end even if the activity is cancelled meanwhile (see below). */
-    uninterrupted<R>(fn: () => Promise<R>): Promise<R>;
-  }) => Promise<T>,
-): Promise<T> {
+export async function activityStep<T>(body: (step: ActivityStepControls) => Promise<T>): Promise<T> {
   const context = Context.current();
   let details: unknown = context.info.heartbeatDetails;
   // No heartbeat at the start: the SDK sends the first heartbeat at once and throttles the next ones, so the first
   // should be a step's checkpoint (if it has one), not an empty beat that delays it.
-  const heartbeat = setInterval(() => context.heartbeat(details), HEARTBEAT_EVERY_MS);
+  // A local activity (openBatch in a flow's workflow task) cannot heartbeat: the server does not know it.
+  const beat = context.info.isLocal ? () => undefined : (d: unknown) => context.heartbeat(d);
+  const heartbeat = setInterval(() => beat(details), HEARTBEAT_EVERY_MS);
   let progressed = false;
   const checkpoint = (next: unknown, options?: { progress: boolean }) => {
     details = next;
     if (options?.progress !== false) progressed = true;
-    context.heartbeat(next);
+    beat(next);
   };
   const uninterrupted = <R>(fn: () => Promise<R>) => abortableRequests(undefined, fn);
   // Every request in flight listens to the signal (a step may run a few dozen at once); each removes its listener

@@ -129,6 +129,28 @@ export type SendBatchResult =
   | { mode: 'sync'; succeeded: number; failed: number }
   | { mode: 'async'; remoteBatchId: string; sent: number; failed: number; failedAtSend?: FailedAtSend[] };
 
+/** One page in one step: commit into the open batch, then send it (see activities/send-page.ts). */
+export interface SendPageInput extends CommitPageInput {
+  /**
+   * Async batches of the flow due for a check, asked after the page in the same activity (a request each, counted in
+   * the channel queue's rate: see src/worker.ts). A check that fails comes back `pending`: the flow asks again later.
+   */
+  checks?: CheckBatchInput[];
+}
+
+/** `sent` is absent when there was nothing to send: blocked, nothing left, or the batch already finished. */
+export interface SendPageResult {
+  page: CommitPageResult;
+  sent?: SendBatchResult;
+  checked?: BatchCheck[];
+}
+
+/** What one check of an async batch found. */
+export interface BatchCheck {
+  batchPk: number;
+  result: CheckBatchResult;
+}
+
 export interface CheckBatchInput extends BatchRef {
   remoteBatchId: string;
   isSuccessLog: boolean;
@@ -160,8 +182,15 @@ export interface StockActivities {
   commitPage(input: CommitPageInput): Promise<CommitPageResult>;
   /** Sends the batch's objects to the channel; sync: results processed and `done`; async: `sent_to_remote`. */
   sendBatch(input: SendBatchInput): Promise<SendBatchResult>;
+  /**
+   * `commitPage` then `sendBatch` as one activity on the channel's queue: one server round trip a page. Each step is
+   * idempotent by the batch's status, and the send's answer is checkpointed, so a retry resumes where it failed.
+   */
+  sendPage(input: SendPageInput): Promise<SendPageResult>;
   /** Asks the channel about an async batch; when finished, processes results and marks the batch `done`. */
   checkBatch(input: CheckBatchInput): Promise<CheckBatchResult>;
+  /** checkBatch for several batches in one activity; each finished check is checkpointed (a retry skips it). */
+  checkBatches(input: { channelId: number; checks: CheckBatchInput[] }): Promise<BatchCheck[]>;
   /** Marks a batch `fail` (unless already finished) with a batch-level error report. */
   failBatch(input: FailBatchInput): Promise<void>;
   /** Batches of the channel in `sent_to_remote` or `ongoing`. */

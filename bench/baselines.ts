@@ -4,7 +4,7 @@
  * baseline's is what durability (workflow tasks, history, timers, task queues, a worker process) costs.
  *
  * One loop mirrors the engine of workflows/send-flows.ts: pages strictly one after another (Omnitron lets one batch
- * per channel sit in `commit`), each `openBatch -> commitPage -> sendBatch`; an asynchronous batch is then awaited the
+ * per channel sit in `commit`), each `openBatch -> sendPage` (commit, then send); an asynchronous batch is then awaited the
  * way awaitChannelBatch awaits it (sleep `pollInitial`, check, then sleep `pollInitial` doubling up to `pollMax` between checks), with at most
  * `window` batches awaited at once. `window` 1 is the plain sequential loop (fetch a page, send, wait for the batch,
  * next); the engine's window (4) is the pipelined loop. A synchronous channel has no batch to await, so both are the
@@ -77,16 +77,15 @@ export async function runActivityLoop(deps: StockActivityDeps, options: LoopOpti
     while (inFlight.size >= options.window && failure === undefined) await Promise.race(inFlight);
     if (failure !== undefined) break;
     const { batchPk } = await run(act.openBatch, { channelId });
-    const committed = await run(act.commitPage, {
+    const { page: committed, sent } = await run(act.sendPage, {
       ...pageInput,
       batchPk,
       pageSize: plan.pageSize,
       isSuccessLog: true,
     });
     if (committed.malformed > 0) throw new Error(`channel ${channelId}: ${committed.malformed} malformed stocks`);
-    if (committed.fetched === 0) break;
+    if (committed.fetched === 0 || !sent) break;
     counts.pages++;
-    const sent = await run(act.sendBatch, { ...pageInput, batchPk, isSuccessLog: true });
     if (sent.mode === 'sync') {
       counts.stocksSent += sent.succeeded;
       counts.stocksFailed += sent.failed;

@@ -202,7 +202,7 @@ function formatRuns(results: BenchResults, temporal: string, withHeader = true):
       `rate-limited: the sandbox marketplace answers 429 beyond R = ${limited.requestsPerSecond} requests/s and the ` +
         `channels file declares R; bound = stocks / (items per request × R), the sends alone; requests = every ` +
         `marketplace request (sends, batch checks, 429s); answered ÷ R = the requests not answered 429, at R. ` +
-        `sendBatch ran on task queue ${queuesOf(limited.stockflow.history, 'sendBatch')}, checkBatch on ` +
+        `sendPage ran on task queue ${queuesOf(limited.stockflow.history, 'sendPage')}, checkBatch on ` +
         `${queuesOf(limited.stockflow.history, 'checkBatch')}:`,
     );
     lines.push(table.toString());

@@ -3,7 +3,14 @@
  * throw ApplicationFailures classified by the HTTP error mapper — non-retryable for 4xx and bad data, retryable with
  * the server's Retry-After as `nextRetryDelay` for 429, retryable with this backoff for 5xx and network failures.
  */
-import { ActivityCancellationType, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  proxyActivities,
+  proxyLocalActivities,
+  workflowInfo,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 import type { ReconcileActivities, ReconcileChunkInput, ReconcileChunkResult } from '../activities/reconcile-types';
 import type { StockActivities } from '../activities/stock-types';
 import { channelTaskQueue, listName } from './definitions';
@@ -15,7 +22,7 @@ import type { Tuning } from './inputs';
  * so a worker that dies mid-activity is noticed after the heartbeat timeout, not after the whole start-to-close
  * timeout.
  *
- * The two that call the marketplace (`sendBatch`, `checkBatch`) go to the channel's own task queue, whose workers
+ * The ones that call the marketplace (`sendPage`, `sendBatch`, `checkBatch`, `checkBatches`) go to the channel's own task queue, whose workers
  * carry the channel's request rate (src/worker.ts); Omnitron-only steps stay on the workflow's queue. Every call
  * carries a one-line summary (batch, list, channel) that the Web UI shows on the activity.
  */
@@ -37,9 +44,23 @@ function activityOptions(tuning: Pick<Tuning, 'retryMaxInterval'>): ActivityOpti
   };
 }
 
-export function stockActivities(channelId: number, tuning: Pick<Tuning, 'retryMaxInterval'>): StockActivities {
+/**
+ * The stock activities, plus `openBatchLocally`: openBatch as a local activity (one Omnitron call, run by the worker
+ * inside the workflow task that then schedules the page's `sendPage`: a marker event, no round trip of its own). A
+ * batch created by a local attempt whose workflow task is lost stays `initialized` and is swept as an orphan.
+ */
+export function stockActivities(
+  channelId: number,
+  tuning: Pick<Tuning, 'retryMaxInterval'>,
+): StockActivities & { openBatchLocally: StockActivities['openBatch'] } {
   const options = activityOptions(tuning);
   const onMain = proxyActivities<StockActivities>(options);
+  const localOptions: LocalActivityOptions = {
+    startToCloseTimeout: '1 minute',
+    cancellationType: options.cancellationType,
+    retry: options.retry,
+  };
+  const local = proxyLocalActivities<StockActivities>(localOptions);
   const channelOptions = { ...options, taskQueue: channelTaskQueue(workflowInfo().taskQueue, channelId) };
   const onChannel = proxyActivities<StockActivities>(channelOptions);
   return {
@@ -50,6 +71,8 @@ export function stockActivities(channelId: number, tuning: Pick<Tuning, 'retryMa
       ),
     openBatch: (i) =>
       onMain.openBatch.executeWithOptions({ ...options, summary: `open a batch for channel ${i.channelId}` }, [i]),
+    openBatchLocally: (i) =>
+      local.openBatch.executeWithOptions({ ...localOptions, summary: `open a batch for channel ${i.channelId}` }, [i]),
     commitPage: (i) =>
       onMain.commitPage.executeWithOptions(
         {
@@ -63,9 +86,25 @@ export function stockActivities(channelId: number, tuning: Pick<Tuning, 'retryMa
         { ...channelOptions, summary: `send batch ${i.batchPk} to channel ${i.channelId}` },
         [i],
       ),
+    sendPage: (i) =>
+      onChannel.sendPage.executeWithOptions(
+        {
+          ...channelOptions,
+          summary: `commit a page of ${i.kind} (${listName(i.target.stockListId)}) into batch ${i.batchPk} and send it to channel ${i.channelId}`,
+        },
+        [i],
+      ),
     checkBatch: (i) =>
       onChannel.checkBatch.executeWithOptions(
         { ...channelOptions, summary: `ask channel ${i.channelId} about batch ${i.batchPk} (${i.remoteBatchId})` },
+        [i],
+      ),
+    checkBatches: (i) =>
+      onChannel.checkBatches.executeWithOptions(
+        {
+          ...channelOptions,
+          summary: `ask channel ${i.channelId} about batches ${i.checks.map((c) => c.batchPk).join(', ')}`,
+        },
         [i],
       ),
     failBatch: (i) => onMain.failBatch.executeWithOptions({ ...options, summary: `fail batch ${i.batchPk}` }, [i]),

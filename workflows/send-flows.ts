@@ -5,6 +5,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   rootCause,
   setCurrentDetails,
   setHandler,
@@ -13,7 +14,14 @@ import {
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import type { FailedAtSend, FlowPlan, FlowTarget, StockKind } from '../activities/stock-types';
+import type {
+  CommitPageResult,
+  FailedAtSend,
+  FlowPlan,
+  FlowTarget,
+  SendBatchResult,
+  StockKind,
+} from '../activities/stock-types';
 import { stockActivities } from './activity-proxies';
 import { startAwaitingBatch, type awaitChannelBatch, type ChannelBatchOutcome } from './channel-batch';
 import {
@@ -58,6 +66,9 @@ export interface SendFlowSummary {
   targetsGivenUp: (number | null)[];
 }
 
+/** The patch under which a page is committed and sent by one `sendPage` activity (issue #12). */
+const SEND_PAGE_IN_ONE_ACTIVITY = 'send-page-in-one-activity';
+
 /** How long a flow waits before it tries again to commit past a batch someone else holds in `commit`. */
 const BLOCKED_WAIT_FIRST_MS = 15_000;
 const BLOCKED_WAIT_MAX_MS = 2 * 60_000;
@@ -72,7 +83,7 @@ const SHAPES: Record<SendFlowName, { kind: StockKind; source: 'main' | 'extra' }
 /**
  * The one engine behind the four send flows. Per target (the main stock list, or each mapped extra list with its
  * warehouse code), page after page until Omnitron hands out nothing more:
- *   openBatch -> commitPage (fetch + commit + remote ids/products/prices) -> sendBatch
+ *   openBatch (local activity) -> sendPage (fetch + commit, then remote ids/products/prices + send; channel queue)
  *   sync channel: results processed and the batch `done` inside sendBatch;
  *   async channel: a child workflow per batch awaits the channel with durable timers, at most `window` at once.
  * A page that fails for good is failed in Omnitron with a report and the run goes on; a stock list that keeps failing
@@ -192,22 +203,27 @@ async function runSendFlow(
    * the channel holds `commit` (see `progress.blockedBy`), nothing was taken.
    */
   const sendPage = async (target: FlowTarget): Promise<'processed' | 'empty' | 'failed' | 'blocked'> => {
-    const { batchPk } = await act.openBatch({ channelId });
+    // Histories from before the change run openBatch, commitPage and sendBatch as three activities (replay).
+    const inOneActivity = patched(SEND_PAGE_IN_ONE_ACTIVITY);
+    const { batchPk } = inOneActivity ? await act.openBatchLocally({ channelId }) : await act.openBatch({ channelId });
     let committed = false;
     /** Set once the channel has the page: from then on a cancellation awaits the batch instead of failing it. */
     let sentAsync: { remoteBatchId: string; failedAtSend?: FailedAtSend[] } | undefined;
     try {
-      const page = await act.commitPage({
+      const sendInput = {
         channelId,
         batchPk,
         kind,
         target,
-        pageSize: plan.pageSize,
         addProductObjects: input.addProductObjects,
         addPrice: input.addPrice,
         isSuccessLog: input.isSuccessLog,
-        staleCommitAfterMs,
-      });
+      };
+      const pageInput = { ...sendInput, pageSize: plan.pageSize, staleCommitAfterMs };
+      let page: CommitPageResult;
+      let sent: SendBatchResult | undefined;
+      if (inOneActivity) ({ page, sent } = await act.sendPage(pageInput));
+      else page = await act.commitPage(pageInput);
       committed = true;
       progress.blockedBy = page.blockedBy ?? null;
       if (page.blockedBy) return 'blocked';
@@ -220,15 +236,7 @@ async function runSendFlow(
       progress.pages++;
       progress.stocksTaken += page.committed;
       if (page.closed) return 'processed'; // a retry found the batch already finished
-      const sent = await act.sendBatch({
-        channelId,
-        batchPk,
-        kind,
-        target,
-        addProductObjects: input.addProductObjects,
-        addPrice: input.addPrice,
-        isSuccessLog: input.isSuccessLog,
-      });
+      sent ??= await act.sendBatch(sendInput);
       if (sent.mode === 'sync') {
         progress.stocksSent += sent.succeeded;
         progress.stocksFailed += sent.failed;
@@ -256,7 +264,7 @@ async function runSendFlow(
       await act.failBatch({
         channelId,
         batchPk,
-        reason: `${committed ? 'sending' : 'committing'} the page failed: ${rootCause(err) ?? String(err)}`,
+        reason: `${inOneActivity ? 'committing or sending' : committed ? 'sending' : 'committing'} the page failed: ${rootCause(err) ?? String(err)}`,
       });
       return 'failed';
     } finally {

@@ -80,7 +80,7 @@ test('stockflow start runs dev server + UI + worker and stops cleanly on SIGINT'
     }
     const pagesSent = ofRun.filter((r) => r.msg === 'page sent to the channel');
     expect(pagesSent.length).toBeGreaterThan(0);
-    expect(pagesSent[0]).toMatchObject({ activityType: 'sendBatch', channelId: 2, mode: 'sync' });
+    expect(pagesSent[0]).toMatchObject({ activityType: 'sendPage', channelId: 2, mode: 'sync' });
     expect(typeof pagesSent[0]!.batchPk).toBe('number');
     expect(ofRun.find((r) => r.msg === 'flow done')).toMatchObject({
       workflowType: 'insertProductStocks',

@@ -21,6 +21,13 @@ afterAll(async () => {
 });
 
 /**
+ * The SDK's own bookkeeping in its markers, written by the SDK core without the codec: a patch marker's patch id, a
+ * local activity marker's sequence number, activity type and times. No data of ours (the local activity's `result`
+ * is ours, and is checked).
+ */
+const SDK_MARKER_DETAILS: Record<string, string> = { core_patch: 'patch-data', core_local_activity: 'data' };
+
+/**
  * Every payload anywhere in a history (inputs, results, activity arguments, heartbeat details, summaries…) except
  * search attributes, which the server indexes and so must read: they hold the channel id and the flow name only.
  */
@@ -30,7 +37,13 @@ function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
     if ('data' in record && 'metadata' in record && record.metadata && typeof record.metadata === 'object') {
       found.push(record as Payload);
     } else {
-      for (const [key, child] of Object.entries(record)) if (key !== 'searchAttributes') payloadsIn(child, found);
+      const sdkOwn = typeof record.markerName === 'string' ? SDK_MARKER_DETAILS[record.markerName] : undefined;
+      for (const [key, child] of Object.entries(record)) {
+        if (key === 'searchAttributes') continue;
+        if (key === 'details' && sdkOwn && child && typeof child === 'object') {
+          for (const [part, payloads] of Object.entries(child)) if (part !== sdkOwn) payloadsIn(payloads, found);
+        } else payloadsIn(child, found);
+      }
     }
   }
   return found;

@@ -121,10 +121,10 @@ test('cancelling mid-send: the page the channel accepted is awaited to the end, 
     const handle = await env.stockflow.start('insertProductStocks', { channelId: 1, tuning: FAST_TUNING });
     await until(
       () => runningActivities(handle.workflowId),
-      (running) => running.includes('sendBatch'),
+      (running) => running.includes('sendPage'),
     );
     await new Promise((r) => setTimeout(r, 500)); // the activity's Omnitron reads are done: the body is on the wire
-    expect(await runningActivities(handle.workflowId)).toContain('sendBatch'); // the case under test: a page in flight
+    expect(await runningActivities(handle.workflowId)).toContain('sendPage'); // the case under test: a page in flight
     await env.stockflow.cancel(1, 'insertProductStocks');
     await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
   });
