@@ -3,3 +3,4 @@ export { createSelfCheckActivities, type SelfCheckActivities } from './self-chec
 export { createStockActivities, type StockActivityDeps } from './stock';
 export { createFlowStarterActivities, type FlowStarterActivities } from './flow-starter';
 export { createReconcileActivities } from './reconcile';
+export { createAwaitedByFlowsActivities, type AwaitedByFlowsActivities } from './awaited-by-flows';

@@ -2,8 +2,8 @@
  * `npm run bench`'s marketplace rows: updateProductStocks on every adapter added after Trendyol and Shopify
  * (channels 3-6), each at its real default limits against a sandbox face answering its documented request budgets
  * (the throttling signal included), so each row is a rate-limited run against the bound its own limits give: every
- * activity on the channel's task queue (sends, and at least one check per asynchronous batch) at the adapter's
- * declared requests per second.
+ * marketplace request a run must make (a send per page, and at least one check per asynchronous batch) at the
+ * adapter's declared requests per second.
  */
 import type { FaceStats } from '../src/sandbox/faces/face';
 import { flowTuning, log, measureStockflow, stackDeps, timedWorkload, withStack } from './measure';
@@ -38,7 +38,7 @@ export async function benchMarketplaces(
       const stockflow = await measureStockflow(stack, deps, workload, flowTuning(settings));
       const face = await stack.control<FaceStats>('GET', `marketplace/${descriptor.name}/stats`);
       const sends = Math.ceil(stocks / itemsPerRequest);
-      const channelActivities = sends * (descriptor.mode === 'async' ? 2 : 1);
+      const requests = sends * (descriptor.mode === 'async' ? 2 : 1);
       log(`  stockflow ${(stockflow.wallMs / 1000).toFixed(1)} s, ${face.throttled} throttled`);
       results.push({
         channelId,
@@ -48,7 +48,7 @@ export async function benchMarketplaces(
         requestsPerSecond,
         workload,
         stockflow,
-        boundMs: (channelActivities / requestsPerSecond) * 1000,
+        boundMs: (requests / requestsPerSecond) * 1000,
         marketplaceRequests: face.requests,
         throttled: face.throttled,
       });

@@ -3,8 +3,9 @@
  */
 import { hostname } from 'node:os';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { channelTaskQueue } from '../workflows/definitions';
+import { channelTaskQueue, MARKETPLACE_REQUESTS_PER_CHANNEL_ACTIVITY } from '../workflows/definitions';
 import {
+  createAwaitedByFlowsActivities,
   createFlowStarterActivities,
   createReconcileActivities,
   createSelfCheckActivities,
@@ -38,8 +39,8 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 /**
  * The Workers of one stockflow process, run and stopped together: one on the main task queue (workflows and the
  * Omnitron-only activities) and one per configured channel on that channel's queue, where the marketplace calls run.
- * A channel worker declares the adapter's `requestsPerSecond` as `maxTaskQueueActivitiesPerSecond`; the Temporal
- * server applies it to the queue as a whole, so the channel's rate holds across every worker process of the cluster.
+ * A channel worker declares the adapter's `requestsPerSecond` (per activity: {@link channelActivitiesPerSecond}) as
+ * `maxTaskQueueActivitiesPerSecond`; the Temporal server applies it to the queue as a whole, so the channel's rate holds across every worker process of the cluster.
  */
 export class StockflowWorker {
   constructor(readonly workers: readonly Worker[]) {}
@@ -74,6 +75,17 @@ export class StockflowWorker {
   }
 }
 
+/**
+ * The channel queue's activity rate: the adapter's request rate, divided for an asynchronous channel by the requests
+ * one of its activities may make (a send and a batch check it carries, see workflows/definitions.ts).
+ */
+export function channelActivitiesPerSecond(descriptor: ChannelAdapter['descriptor']): number {
+  const { requestsPerSecond } = descriptor.limits;
+  return descriptor.mode === 'async'
+    ? requestsPerSecond / MARKETPLACE_REQUESTS_PER_CHANNEL_ACTIVITY
+    : requestsPerSecond;
+}
+
 export async function createStockflowWorker(options: StockflowWorkerOptions): Promise<StockflowWorker> {
   const identity = options.identity ?? `stockflow-${process.pid}@${hostname()}`;
   const stockActivities = options.stock
@@ -93,6 +105,7 @@ export async function createStockflowWorker(options: StockflowWorkerOptions): Pr
     activities: {
       ...createSelfCheckActivities({ identity }),
       ...createFlowStarterActivities(),
+      ...createAwaitedByFlowsActivities(),
       ...stockActivities,
     },
   });
@@ -104,7 +117,7 @@ export async function createStockflowWorker(options: StockflowWorkerOptions): Pr
             ...common,
             taskQueue: channelTaskQueue(options.taskQueue, channelId),
             activities: stockActivities,
-            maxTaskQueueActivitiesPerSecond: stock.channelAdapter(channelId).descriptor.limits.requestsPerSecond,
+            maxTaskQueueActivitiesPerSecond: channelActivitiesPerSecond(stock.channelAdapter(channelId).descriptor),
           }),
         ),
       )

@@ -12,6 +12,7 @@ import {
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { ReconcileActivities, ReconcileChunkInput, ReconcileChunkResult } from '../activities/reconcile-types';
+import type { AwaitedByFlowsActivities } from '../activities/awaited-by-flows';
 import type { StockActivities } from '../activities/stock-types';
 import { channelTaskQueue, listName } from './definitions';
 import { durationMs } from './durations';
@@ -52,7 +53,7 @@ function activityOptions(tuning: Pick<Tuning, 'retryMaxInterval'>): ActivityOpti
 export function stockActivities(
   channelId: number,
   tuning: Pick<Tuning, 'retryMaxInterval'>,
-): StockActivities & { openBatchLocally: StockActivities['openBatch'] } {
+): StockActivities & AwaitedByFlowsActivities & { openBatchLocally: StockActivities['openBatch'] } {
   const options = activityOptions(tuning);
   const onMain = proxyActivities<StockActivities>(options);
   const localOptions: LocalActivityOptions = {
@@ -61,6 +62,7 @@ export function stockActivities(
     retry: options.retry,
   };
   const local = proxyLocalActivities<StockActivities>(localOptions);
+  const queries = proxyActivities<AwaitedByFlowsActivities>(options);
   const channelOptions = { ...options, taskQueue: channelTaskQueue(workflowInfo().taskQueue, channelId) };
   const onChannel = proxyActivities<StockActivities>(channelOptions);
   return {
@@ -114,6 +116,11 @@ export function stockActivities(
           ...options,
           summary: `preview page ${i.page} of ${i.kind} (${listName(i.target.stockListId)}), nothing committed`,
         },
+        [i],
+      ),
+    batchesAwaitedByFlows: (i) =>
+      queries.batchesAwaitedByFlows.executeWithOptions(
+        { ...options, summary: `ask the running send flows of channel ${i.channelId} which batches they await` },
         [i],
       ),
     listOpenBatches: (i) =>

@@ -9,9 +9,11 @@ import {
   sleep,
   workflowInfo,
   CancellationScope,
+  condition,
 } from '@temporalio/workflow';
 import type { FailedAtSend } from '../activities/stock-types';
 import { stockActivities } from './activity-proxies';
+import type { AwaiterEvents, BatchAwaiter } from './awaited-batches';
 import { StockChannelId, StockFlow, batchWorkflowId } from './definitions';
 import { durationMs } from './durations';
 import type { Tuning } from './inputs';
@@ -140,4 +142,45 @@ export async function startAwaitingBatch(
     if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
     throw err;
   }
+}
+
+/**
+ * The awaiter of histories from before issue #12: a child workflow per async batch, settling in the background. Open
+ * children cannot be carried over continue-as-new, so the flow drains them first (`carry` is undefined).
+ */
+export function awaitWithChildren(options: {
+  channelId: number;
+  isSuccessLog: boolean;
+  tuning: Tuning;
+  events: AwaiterEvents;
+}): BatchAwaiter {
+  const { channelId, isSuccessLog, tuning, events } = options;
+  const inFlight = new Map<number, ChildWorkflowHandle<typeof awaitChannelBatch>>();
+  return {
+    get size() {
+      return inFlight.size;
+    },
+    pks: () => [],
+    carry: () => undefined,
+    async add(batch) {
+      // If getStockBatchRequests got there first (it found the batch `sent_to_remote` a moment after we sent it),
+      // that run finishes the batch: hand it over.
+      const child = await startAwaitingBatch({ channelId, ...batch }, isSuccessLog, tuning);
+      if (!child) {
+        events.handedOver();
+        return;
+      }
+      inFlight.set(batch.batchPk, child);
+      const settle = (outcome: ChannelBatchOutcome | undefined) => {
+        inFlight.delete(batch.batchPk);
+        events.settled(outcome);
+      };
+      void child.result().then(settle, () => settle(undefined));
+    },
+    checksForNextPage: () => [],
+    record: () => undefined,
+    waitBelow: (n) => condition(() => inFlight.size < n),
+    // Abandoned children go on awaiting their batches after the flow closes.
+    handOver: async () => undefined,
+  };
 }

@@ -69,6 +69,19 @@ export function batchWorkflowId(channelId: number, batchPk: number): string {
   return `stock/${channelId}/batch/${batchPk}`;
 }
 
+/**
+ * Batch pks a send flow awaits itself (its open async batches and the page in flight): getStockBatchRequests leaves
+ * them to it, so no batch is processed by two runs at once (workflows/awaited-batches.ts).
+ */
+export const awaitedBatchesQuery = defineQuery<number[]>('awaitedBatches');
+
+/**
+ * Marketplace requests one activity on a channel's task queue may make: a page's send plus one batch check it
+ * carries, or two checks. The channel queue's activity rate is the adapter's requests/s divided by this for an
+ * asynchronous channel (src/worker.ts), so the request rate holds whatever the mix.
+ */
+export const MARKETPLACE_REQUESTS_PER_CHANNEL_ACTIVITY = 2;
+
 /** What a running send flow reports to operators (`progress` query, Web UI details). Counts only, never records. */
 export interface FlowProgress {
   flow: SendFlowName;

@@ -12,7 +12,6 @@ import {
   sleep,
   upsertSearchAttributes,
   workflowInfo,
-  type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type {
   CommitPageResult,
@@ -23,10 +22,12 @@ import type {
   StockKind,
 } from '../activities/stock-types';
 import { stockActivities } from './activity-proxies';
-import { startAwaitingBatch, type awaitChannelBatch, type ChannelBatchOutcome } from './channel-batch';
+import { watchBatches, type AwaiterEvents, type BatchAwaiter, type BatchWatchCarry } from './awaited-batches';
+import { awaitWithChildren } from './channel-batch';
 import {
   StockChannelId,
   StockFlow,
+  awaitedBatchesQuery,
   initialFlowProgress,
   pauseUpdate,
   progressQuery,
@@ -38,32 +39,17 @@ import { durationMs } from './durations';
 import { runDryRun, type DryRunCarry, type DryRunSummary } from './dry-run';
 import { parseInput, sendFlowInputSchema, type SendFlowInput, type SendFlowOptions } from './inputs';
 import { handlePauseResume } from './steering';
+import { summarise, type SendFlowSummary } from './send-summary';
+
+export type { SendFlowSummary } from './send-summary';
 
 /** What one execution chain carries over continue-as-new: cursors and counters, never records. */
 export interface SendFlowCarry {
   plan: FlowPlan;
   targetIndex: number;
   progress: FlowProgress;
-}
-
-/** What a finished send flow returns (also shown in the Web UI). */
-export interface SendFlowSummary {
-  flow: SendFlowName;
-  channelId: number;
-  active: boolean;
-  targets: number;
-  pages: number;
-  pagesFailed: number;
-  stocksSent: number;
-  stocksFailed: number;
-  malformedRecords: number;
-  batchesDone: number;
-  batchesFailed: number;
-  /** Async batches finished by a concurrent getStockBatchRequests run instead (counted there). */
-  batchesHandedOver: number;
-  runs: number;
-  /** Stock lists given up in this run after repeated page failures (the others still ran); null: the main list. */
-  targetsGivenUp: (number | null)[];
+  /** Async batches still awaited (the flow awaits its own since issue #12: nothing drains before continuing). */
+  batches?: BatchWatchCarry;
 }
 
 /** The patch under which a page is committed and sent by one `sendPage` activity (issue #12). */
@@ -84,8 +70,11 @@ const SHAPES: Record<SendFlowName, { kind: StockKind; source: 'main' | 'extra' }
  * The one engine behind the four send flows. Per target (the main stock list, or each mapped extra list with its
  * warehouse code), page after page until Omnitron hands out nothing more:
  *   openBatch (local activity) -> sendPage (fetch + commit, then remote ids/products/prices + send; channel queue)
- *   sync channel: results processed and the batch `done` inside sendBatch;
- *   async channel: a child workflow per batch awaits the channel with durable timers, at most `window` at once.
+ *   sync channel: results processed and the batch `done` inside sendPage;
+ *   async channel: the flow awaits its batches itself (workflows/awaited-batches.ts), at most `window` open at once;
+ *   due checks ride on the next page's sendPage, else a durable timer and a checkBatches activity.
+ * (Histories from before issue #12 run openBatch, commitPage and sendBatch as activities and start a child per async
+ * batch: `patched(SEND_PAGE_IN_ONE_ACTIVITY)` tells them apart.)
  * A page that fails for good is failed in Omnitron with a report and the run goes on; a stock list that keeps failing
  * is given up for this run while the other lists still run. The workflow never sees a stock record.
  */
@@ -102,6 +91,9 @@ async function runSendFlow(
   const { channelId, tuning } = input;
   const { kind, source } = SHAPES[flow];
   const act = stockActivities(channelId, tuning);
+  // Issue #12: a page is one activity and the flow awaits its own async batches. Histories from before run openBatch,
+  // commitPage and sendBatch as activities and await each batch in a child workflow (replayed as they were).
+  const oneActivityAPage = patched(SEND_PAGE_IN_ONE_ACTIVITY);
 
   const progress: FlowProgress = carry
     ? {
@@ -111,7 +103,6 @@ async function runSendFlow(
       }
     : initialFlowProgress(flow, channelId);
   const givenUp: (number | null)[] = [];
-  const inFlight = new Map<number, ChildWorkflowHandle<typeof awaitChannelBatch>>();
   const blocked = () =>
     progress.blockedBy
       ? `\n\nwaiting for batch ${progress.blockedBy.batchPk}, left in commit by another process since ` +
@@ -156,44 +147,37 @@ async function runSendFlow(
 
   /** Async batches that ended `fail` in a row: a channel that stops finishing batches is not fed more pages. */
   let batchFailuresInARow = 0;
-  const settle = (batchPk: number, outcome: ChannelBatchOutcome | undefined) => {
-    inFlight.delete(batchPk);
-    progress.batchesInFlight = inFlight.size;
-    batchFailuresInARow = outcome?.state === 'done' ? 0 : batchFailuresInARow + 1;
-    if (outcome?.state === 'done') {
-      progress.batchesDone++;
-      progress.stocksSent += outcome.succeeded;
-      progress.stocksFailed += outcome.failed;
-    } else {
-      progress.batchesFailed++;
-    }
-    publish();
+  const events: AwaiterEvents = {
+    settled(outcome) {
+      progress.batchesInFlight = batches.size;
+      batchFailuresInARow = outcome?.state === 'done' ? 0 : batchFailuresInARow + 1;
+      if (outcome?.state === 'done') {
+        progress.batchesDone++;
+        progress.stocksSent += outcome.succeeded;
+        progress.stocksFailed += outcome.failed;
+      } else {
+        progress.batchesFailed++;
+      }
+      publish();
+    },
+    handedOver: () => progress.batchesHandedOver++,
   };
-  /**
-   * Starts the awaiting child of an async batch; it settles in the background. If `getStockBatchRequests` got there
-   * first (it found the batch `sent_to_remote` a moment after we sent it), that run finishes the batch: hand it over.
-   */
-  const awaitBatch = async (batchPk: number, remoteBatchId: string, failedAtSend?: FailedAtSend[]) => {
-    const child = await startAwaitingBatch(
-      { channelId, batchPk, remoteBatchId, failedAtSend },
-      input.isSuccessLog,
-      tuning,
-    );
-    if (!child) {
-      progress.batchesHandedOver++;
-      return;
-    }
-    inFlight.set(batchPk, child);
-    progress.batchesInFlight = inFlight.size;
-    void child.result().then(
-      (outcome) => settle(batchPk, outcome),
-      () => settle(batchPk, undefined),
-    );
+  const { isSuccessLog } = input;
+  const batches: BatchAwaiter = oneActivityAPage
+    ? watchBatches({ channelId, isSuccessLog, tuning, act, carry: carry?.batches, events })
+    : awaitWithChildren({ channelId, isSuccessLog, tuning, events });
+  progress.batchesInFlight = batches.size;
+  /** The page being sent: getStockBatchRequests must not take its batch between the send and `batches.add`. */
+  let pageInFlight: number | undefined;
+  setHandler(awaitedBatchesQuery, () => [...batches.pks(), ...(pageInFlight === undefined ? [] : [pageInFlight])]);
+  const awaitBatch = async (batch: { batchPk: number; remoteBatchId: string; failedAtSend?: FailedAtSend[] }) => {
+    await batches.add(batch);
+    progress.batchesInFlight = batches.size;
   };
   const drain = async () => {
     progress.phase = 'awaiting-batches';
     publish();
-    await condition(() => inFlight.size === 0);
+    await batches.waitBelow(1);
   };
 
   /**
@@ -203,9 +187,10 @@ async function runSendFlow(
    * the channel holds `commit` (see `progress.blockedBy`), nothing was taken.
    */
   const sendPage = async (target: FlowTarget): Promise<'processed' | 'empty' | 'failed' | 'blocked'> => {
-    // Histories from before the change run openBatch, commitPage and sendBatch as three activities (replay).
-    const inOneActivity = patched(SEND_PAGE_IN_ONE_ACTIVITY);
-    const { batchPk } = inOneActivity ? await act.openBatchLocally({ channelId }) : await act.openBatch({ channelId });
+    const { batchPk } = oneActivityAPage
+      ? await act.openBatchLocally({ channelId })
+      : await act.openBatch({ channelId });
+    pageInFlight = batchPk;
     let committed = false;
     /** Set once the channel has the page: from then on a cancellation awaits the batch instead of failing it. */
     let sentAsync: { remoteBatchId: string; failedAtSend?: FailedAtSend[] } | undefined;
@@ -222,8 +207,11 @@ async function runSendFlow(
       const pageInput = { ...sendInput, pageSize: plan.pageSize, staleCommitAfterMs };
       let page: CommitPageResult;
       let sent: SendBatchResult | undefined;
-      if (inOneActivity) ({ page, sent } = await act.sendPage(pageInput));
-      else page = await act.commitPage(pageInput);
+      if (oneActivityAPage) {
+        const result = await act.sendPage({ ...pageInput, checks: batches.checksForNextPage() });
+        ({ page, sent } = result);
+        batches.record(result.checked ?? []);
+      } else page = await act.commitPage(pageInput);
       committed = true;
       progress.blockedBy = page.blockedBy ?? null;
       if (page.blockedBy) return 'blocked';
@@ -245,7 +233,7 @@ async function runSendFlow(
       }
       // Every object of the batch, including those refused before sending, is counted once when the batch finishes.
       sentAsync = sent;
-      await awaitBatch(batchPk, sent.remoteBatchId, sent.failedAtSend);
+      await awaitBatch({ batchPk, remoteBatchId: sent.remoteBatchId, failedAtSend: sent.failedAtSend });
       return 'processed';
     } catch (err) {
       if (isCancellation(err)) {
@@ -253,7 +241,7 @@ async function runSendFlow(
         // end by its (abandoned) child instead, and failBatch leaves it alone if the answer never reached us.
         await CancellationScope.nonCancellable(() =>
           sentAsync
-            ? awaitBatch(batchPk, sentAsync.remoteBatchId, sentAsync.failedAtSend)
+            ? awaitBatch({ batchPk, ...sentAsync })
             : act.failBatch({ channelId, batchPk, reason: 'the flow was cancelled by an operator', unlessSent: true }),
         );
         throw err;
@@ -264,92 +252,90 @@ async function runSendFlow(
       await act.failBatch({
         channelId,
         batchPk,
-        reason: `${inOneActivity ? 'committing or sending' : committed ? 'sending' : 'committing'} the page failed: ${rootCause(err) ?? String(err)}`,
+        reason: `${oneActivityAPage ? 'committing or sending' : committed ? 'sending' : 'committing'} the page failed: ${rootCause(err) ?? String(err)}`,
       });
       return 'failed';
     } finally {
+      pageInFlight = undefined;
       publish();
     }
   };
 
-  let pagesThisRun = 0;
-  for (let targetIndex = carry?.targetIndex ?? 0; targetIndex < plan.targets.length; targetIndex++) {
-    const target = plan.targets[targetIndex]!;
-    progress.stockListId = target.stockListId;
-    progress.stocksRemaining = null;
-    progress.phase = 'sending';
-    publish();
-    log.info('stock list started', { stockListId: target.stockListId ?? 'main', warehouseCode: target.warehouseCode });
-    let failedInARow = 0;
-    let blockedWaitMs = BLOCKED_WAIT_FIRST_MS;
-    for (;;) {
-      if (pagesThisRun >= tuning.pagesPerRun || workflowInfo().continueAsNewSuggested) {
-        await drain();
-        await condition(allHandlersFinished);
-        log.info('continuing as new', { pages: progress.pages, targetIndex, runs: progress.runs });
-        return continueAsNew<(input: SendFlowInput, carry?: SendFlowCarry) => Promise<SendFlowSummary>>(rawInput, {
-          plan,
-          targetIndex,
-          progress,
-        });
-      }
-      await condition(() => !progress.paused);
-      await condition(() => inFlight.size < tuning.window);
-      pagesThisRun++;
-      const outcome = await sendPage(target);
-      if (outcome === 'empty') break;
-      if (outcome === 'blocked') {
-        pagesThisRun--;
-        await sleep(blockedWaitMs);
-        blockedWaitMs = Math.min(blockedWaitMs * 2, BLOCKED_WAIT_MAX_MS);
-        continue;
-      }
-      blockedWaitMs = BLOCKED_WAIT_FIRST_MS;
-      failedInARow = outcome === 'failed' ? failedInARow + 1 : 0;
-      if (failedInARow >= tuning.maxFailedPagesInARow || batchFailuresInARow >= tuning.maxFailedPagesInARow) {
-        log.warn('stock list given up for this run', {
-          stockListId: target.stockListId ?? 'main',
-          pagesFailedInARow: failedInARow,
-          batchesFailedInARow: batchFailuresInARow,
-        });
-        givenUp.push(target.stockListId);
-        break;
-      }
-    }
-    progress.targetsDone++;
+  try {
+    return await sendTargets();
+  } catch (err) {
+    // A cancelled flow's awaited batches go on being awaited, by abandoned children.
+    if (isCancellation(err)) await batches.handOver();
+    throw err;
   }
-  await drain();
-  progress.phase = 'done';
-  publish();
-  const summary = summarise(flow, progress, plan, givenUp);
-  log.info('flow done', {
-    pages: summary.pages,
-    stocksSent: summary.stocksSent,
-    stocksFailed: summary.stocksFailed,
-    batchesDone: summary.batchesDone,
-    batchesFailed: summary.batchesFailed,
-    runs: summary.runs,
-  });
-  return summary;
-}
 
-function summarise(flow: SendFlowName, p: FlowProgress, plan: FlowPlan, givenUp: (number | null)[]): SendFlowSummary {
-  return {
-    flow,
-    channelId: p.channelId,
-    active: plan.active,
-    targets: plan.targets.length,
-    pages: p.pages,
-    pagesFailed: p.pagesFailed,
-    stocksSent: p.stocksSent,
-    stocksFailed: p.stocksFailed,
-    malformedRecords: p.malformedRecords,
-    batchesDone: p.batchesDone,
-    batchesFailed: p.batchesFailed,
-    batchesHandedOver: p.batchesHandedOver,
-    runs: p.runs,
-    targetsGivenUp: givenUp,
-  };
+  async function sendTargets(): Promise<SendFlowSummary> {
+    let pagesThisRun = 0;
+    for (let targetIndex = carry?.targetIndex ?? 0; targetIndex < plan.targets.length; targetIndex++) {
+      const target = plan.targets[targetIndex]!;
+      progress.stockListId = target.stockListId;
+      progress.stocksRemaining = null;
+      progress.phase = 'sending';
+      publish();
+      log.info('stock list started', {
+        stockListId: target.stockListId ?? 'main',
+        warehouseCode: target.warehouseCode,
+      });
+      let failedInARow = 0;
+      let blockedWaitMs = BLOCKED_WAIT_FIRST_MS;
+      for (;;) {
+        if (pagesThisRun >= tuning.pagesPerRun || workflowInfo().continueAsNewSuggested) {
+          if (!batches.carry()) await drain();
+          await condition(allHandlersFinished);
+          log.info('continuing as new', { pages: progress.pages, targetIndex, runs: progress.runs });
+          return continueAsNew<(input: SendFlowInput, carry?: SendFlowCarry) => Promise<SendFlowSummary>>(rawInput, {
+            plan,
+            targetIndex,
+            progress,
+            batches: batches.carry(),
+          });
+        }
+        // Paused: no page is taken, but the batches already sent are still awaited.
+        while (progress.paused && batches.size > 0) await batches.waitBelow(batches.size);
+        await condition(() => !progress.paused);
+        await batches.waitBelow(tuning.window);
+        pagesThisRun++;
+        const outcome = await sendPage(target);
+        if (outcome === 'empty') break;
+        if (outcome === 'blocked') {
+          pagesThisRun--;
+          await sleep(blockedWaitMs);
+          blockedWaitMs = Math.min(blockedWaitMs * 2, BLOCKED_WAIT_MAX_MS);
+          continue;
+        }
+        blockedWaitMs = BLOCKED_WAIT_FIRST_MS;
+        failedInARow = outcome === 'failed' ? failedInARow + 1 : 0;
+        if (failedInARow >= tuning.maxFailedPagesInARow || batchFailuresInARow >= tuning.maxFailedPagesInARow) {
+          log.warn('stock list given up for this run', {
+            stockListId: target.stockListId ?? 'main',
+            pagesFailedInARow: failedInARow,
+            batchesFailedInARow: batchFailuresInARow,
+          });
+          givenUp.push(target.stockListId);
+          break;
+        }
+      }
+      progress.targetsDone++;
+    }
+    await drain();
+    progress.phase = 'done';
+    publish();
+    const summary = summarise(flow, progress, plan, givenUp);
+    log.info('flow done', {
+      pages: summary.pages,
+      stocksSent: summary.stocksSent,
+      stocksFailed: summary.stocksFailed,
+      batchesDone: summary.batchesDone,
+      batchesFailed: summary.batchesFailed,
+      runs: summary.runs,
+    });
+    return summary;
+  }
 }
 
 /** Stocks of products already on the channel whose stock changed, from the catalogue's main stock list. */

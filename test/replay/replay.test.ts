@@ -12,6 +12,7 @@ import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { connectIsolatedTemporal, type IsolatedTemporal } from '../support/isolated-namespace';
 import { historyFromJson, workflowTypeOf, type History } from '../support/histories';
 import { TEST_WORKFLOW_BUNDLE } from '../support/shared-env';
+import { SEND_FLOWS } from '../../workflows/definitions';
 import { WORKFLOW_TYPES, recordHistories } from './record';
 
 const FIXTURE_DIR = join(__dirname, 'histories');
@@ -88,16 +89,12 @@ describe('replay', () => {
 
   test('histories recorded before a patched change still replay (executions running across an upgrade)', async () => {
     const earlier = loadFixtures(EARLIER_DIR);
-    expect(earlier.map((f) => f.file)).toEqual(
-      [
-        'insertProductStocks',
-        'insertProductStocksFromExtraStockList',
-        'updateProductStocks',
-        'updateProductStocksFromExtraStockList',
-      ].map((t) => `${t}.three-activities-a-page.json`),
-    );
+    expect(earlier.map((f) => f.file)).toEqual([
+      'getStockBatchRequests.before-asking-send-flows.json',
+      ...SEND_FLOWS.map((t) => `${t}.three-activities-a-page.json`).sort(),
+    ]);
     for (const fixture of earlier) expect(fixture.file.startsWith(`${workflowTypeOf(fixture.history)}.`)).toBe(true);
-    // They are the old shape: commitPage and sendBatch as activities of their own.
+    // The send flows' are the old shape: commitPage and sendBatch as activities of their own.
     const names = earlier.flatMap(
       (f) => f.history.events?.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name) ?? [],
     );

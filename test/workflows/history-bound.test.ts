@@ -1,6 +1,6 @@
 /**
  * History growth is bounded per stock, not per run: ONE updateProductStocks run over 10,000 changed stocks on the
- * async Trendyol channel at its real 1,000 items a request (so 10 pages, 10 awaited batches) accounts for every
+ * async Trendyol channel at its real 1,000 items a request (so 10 pages, 10 batches it awaits) accounts for every
  * changed stock, leaves the marketplace equal to Omnitron, and its execution chain (every run across continue-as-new)
  * stays under a fixed number of history events per 1,000 stocks. A regression that adds events per page, or that
  * stops continuing-as-new, fails here long before a production run reaches the 51,200-event limit.
@@ -26,14 +26,13 @@ import { createTestWorker, uniqueTaskQueue } from '../support/temporal';
 
 const SKUS = 10_000;
 /**
- * Measured on the dev server of `npm test` (suggestContinueAsNew=200): the updateProductStocks chain of 9,800 stocks in
- * 10 pages took 279 events in 2 runs (210 + 69) = 28.5 events per 1,000 stocks; its 10 awaitChannelBatch children 110
- * events (11 each: one check found the batch done) = 11.2 per 1,000. Bounds: ~20 % headroom on the chain; the children
- * get more, as a slower channel costs one timer and one check more per poll. Per run, a history must stay near the
- * continue-as-new suggestion (200) instead of growing with the run.
+ * Measured on the dev server of `npm test` (suggestContinueAsNew=200), since the flow awaits its own batches (issue
+ * #12): the updateProductStocks chain of 9,800 stocks in 10 pages took 97 events in 1 run = 9.9 events per 1,000
+ * stocks (7 a page: the workflow task, the local openBatch's marker, the sendPage activity; plus a few checkBatches),
+ * and no awaitChannelBatch child. Before, 279 events in the chain and 110 in 10 children. Bound: ~20 % headroom. Per
+ * run, a history must stay near the continue-as-new suggestion (200) instead of growing with the run.
  */
-const MAX_CHAIN_EVENTS_PER_1000_STOCKS = 34;
-const MAX_CHILD_EVENTS_PER_1000_STOCKS = 25;
+const MAX_CHAIN_EVENTS_PER_1000_STOCKS = 12;
 const MAX_EVENTS_PER_RUN = 260;
 
 let sandbox: Sandbox;
@@ -122,8 +121,7 @@ test('10,000 changed stocks in one updateProductStocks run: all accounted for, h
         .map((r) => r.history.events?.length ?? 0)
         .join('/')}); ${children.length} awaitChannelBatch runs, ${eventsOf(children)} events`,
   );
-  expect(children).toHaveLength(summary.pages);
+  expect(children).toEqual([]); // the flow awaits its batches itself
   expect(perThousand).toBeLessThan(MAX_CHAIN_EVENTS_PER_1000_STOCKS);
-  expect((eventsOf(children) * 1_000) / (SKUS - notListed)).toBeLessThan(MAX_CHILD_EVENTS_PER_1000_STOCKS);
   for (const run of runs) expect(run.history.events?.length ?? 0).toBeLessThan(MAX_EVENTS_PER_RUN);
 }, 180_000);
