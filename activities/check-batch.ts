@@ -2,7 +2,7 @@
  * `checkBatch`: asks the channel about an asynchronous batch; once it has finished, its per-item results settle the
  * Omnitron batch (`done`, with reports); a batch the channel forgot is failed.
  */
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { finishWithResults } from './batch-results';
 import { indexByRemoteId, productsOf, resolveIdentities } from './channel-items';
 import { BatchReporter, type ObjectFailure } from './error-reports';
@@ -67,16 +67,35 @@ export function batchChecker(
   };
 }
 
+/**
+ * Spacing between the marketplace requests of one activity: the channel queue dispatches activities at half the
+ * channel's rate (src/worker.ts), and an activity that makes its two requests back to back would spend the
+ * marketplace's burst at once, so any jitter in dispatch turns into 429s. `next()` waits one request interval
+ * (1 / requestsPerSecond) after the activity's previous request, if it made one.
+ */
+export function requestSpacing(deps: StockActivityDeps, channelId: number, madeOne: boolean) {
+  const intervalMs = 1000 / adapterOf(deps, channelId).descriptor.limits.requestsPerSecond;
+  let previous = madeOne;
+  return {
+    async next(): Promise<void> {
+      if (previous && intervalMs >= 1) await Context.current().sleep(intervalMs);
+      previous = true;
+    },
+  };
+}
+
 export function checkBatchActivity(deps: StockActivityDeps): Pick<StockActivities, 'checkBatch' | 'checkBatches'> {
   const check = batchChecker(deps);
   return {
     checkBatch: (input) => activityStep((step) => check(input, step)),
-    checkBatches: ({ checks }) =>
+    checkBatches: ({ channelId, checks }) =>
       activityStep(async (step) => {
         // The checks a failed attempt finished are not asked again (nor their results recorded twice).
         const done = new Map(((step.checkpointed as BatchCheck[] | undefined) ?? []).map((c) => [c.batchPk, c]));
+        const spacing = requestSpacing(deps, channelId, false);
         for (const input of checks) {
           if (done.has(input.batchPk)) continue;
+          await spacing.next();
           done.set(input.batchPk, { batchPk: input.batchPk, result: await check(input, step) });
           step.checkpoint([...done.values()]);
         }

@@ -54,14 +54,12 @@ export async function activityStep<T>(body: (step: ActivityStepControls) => Prom
   let details: unknown = context.info.heartbeatDetails;
   // No heartbeat at the start: the SDK sends the first heartbeat at once and throttles the next ones, so the first
   // should be a step's checkpoint (if it has one), not an empty beat that delays it.
-  // A local activity (openBatch in a flow's workflow task) cannot heartbeat: the server does not know it.
-  const beat = context.info.isLocal ? () => undefined : (d: unknown) => context.heartbeat(d);
-  const heartbeat = setInterval(() => beat(details), HEARTBEAT_EVERY_MS);
+  const heartbeat = setInterval(() => context.heartbeat(details), HEARTBEAT_EVERY_MS);
   let progressed = false;
   const checkpoint = (next: unknown, options?: { progress: boolean }) => {
     details = next;
     if (options?.progress !== false) progressed = true;
-    beat(next);
+    context.heartbeat(next);
   };
   const uninterrupted = <R>(fn: () => Promise<R>) => abortableRequests(undefined, fn);
   // Every request in flight listens to the signal (a step may run a few dozen at once); each removes its listener

@@ -7,7 +7,7 @@
  */
 import { log } from '@temporalio/activity';
 import { pageCommitter } from './batches';
-import { batchChecker } from './check-batch';
+import { batchChecker, requestSpacing } from './check-batch';
 import { activityStep } from './failures';
 import { batchSender } from './send-batch';
 import { ids, type StockActivityDeps } from './stock-deps';
@@ -29,7 +29,9 @@ export function sendPageActivity(deps: StockActivityDeps): Pick<StockActivities,
         }
         if (!input.checks?.length) return { page, sent };
         const checked: BatchCheck[] = [];
+        const spacing = requestSpacing(deps, input.channelId, sent !== undefined);
         for (const c of input.checks) {
+          await spacing.next();
           try {
             checked.push({ batchPk: c.batchPk, result: await check(c, step) });
           } catch (err) {

@@ -359,6 +359,12 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    id: 'faults-clean',
+    title: 'the faults scenario without its faults (what the faults run is compared with)',
+    defaultStocks: 10_000,
+    stack: { timeoutMs: { 1: 3_000, 2: 3_000 } },
+  },
+  {
     id: 'malformed',
     title: 'Omnitron 1% malformed records (persistent)',
     defaultStocks: 20_000,

@@ -179,12 +179,15 @@ function formatRuns(results: BenchResults, temporal: string, withHeader = true):
         'stockflow s',
         'bound s',
         '÷ bound',
+        'budget bound s',
+        '÷ budget bound',
         'requests',
+        'checks/batch',
         'answered ÷ R s',
         '429s',
         'worker RSS MiB',
       ],
-      colAligns: ['left', ...Array<'right'>(9).fill('right')],
+      colAligns: ['left', ...Array<'right'>(12).fill('right')],
     });
     table.push([
       `${limited.channelId} ${limited.marketplace} (${limited.itemsPerRequest}/request)`,
@@ -193,17 +196,25 @@ function formatRuns(results: BenchResults, temporal: string, withHeader = true):
       seconds(limited.stockflow.wallMs),
       seconds(limited.boundMs),
       ratio(limited.stockflow.wallMs, limited.boundMs),
+      seconds(limited.budgetBoundMs),
+      ratio(limited.stockflow.wallMs, limited.budgetBoundMs),
       whole(limited.marketplaceRequests),
+      (
+        (limited.marketplaceRequests - limited.received429s - limited.stockflow.summary.pages) /
+        Math.max(1, limited.stockflow.summary.pages)
+      ).toFixed(2),
       seconds(limited.requestBoundMs),
       whole(limited.received429s),
       mib(limited.stockflow.workerPeakRssBytes),
     ]);
     lines.push(
       `rate-limited: the sandbox marketplace answers 429 beyond R = ${limited.requestsPerSecond} requests/s and the ` +
-        `channels file declares R; bound = stocks / (items per request × R), the sends alone; requests = every ` +
-        `marketplace request (sends, batch checks, 429s); answered ÷ R = the requests not answered 429, at R. ` +
-        `sendPage ran on task queue ${queuesOf(limited.stockflow.history, 'sendPage')}, checkBatch on ` +
-        `${queuesOf(limited.stockflow.history, 'checkBatch')}:`,
+        `channels file declares R; bound = stocks / (items per request × R), the sends alone; budget bound = a send ` +
+        `per page and one check per batch at R (they share the budget); requests = every marketplace request ` +
+        `(sends, batch checks, 429s); checks/batch = answered requests less the sends, per batch; answered ÷ R = ` +
+        `the requests not answered 429, at R. ` +
+        `sendPage ran on task queue ${queuesOf(limited.stockflow.history, 'sendPage')}, checkBatches on ` +
+        `${queuesOf(limited.stockflow.history, 'checkBatches')}:`,
     );
     lines.push(table.toString());
   }
@@ -239,7 +250,7 @@ function formatRuns(results: BenchResults, temporal: string, withHeader = true):
     }
     lines.push(
       'marketplaces at their default limits, each face answering its documented request budgets: bound = the ' +
-        "channel queue's activities (sends, plus one check per asynchronous batch) at the adapter's requests/s; " +
+        "requests a run must make (a send per page, plus one check per asynchronous batch) at the adapter's requests/s; " +
         'requests = every request the face answered; throttled = answered with its throttling signal:',
     );
     lines.push(table.toString());

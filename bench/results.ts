@@ -62,6 +62,11 @@ export interface RateLimitedResult {
   boundMs: number;
   /** The marketplace requests the run got answered (sends and batch checks, not the 429s) ÷ the rate. */
   requestBoundMs: number;
+  /**
+   * The bound of the channel's budget, which sends and checks share: a send per page plus one check per async batch,
+   * at the rate (issue #12's target: the run within 1.10× of it).
+   */
+  budgetBoundMs: number;
   /** Every marketplace request of the run, 429s included. */
   marketplaceRequests: number;
   received429s: number;

@@ -231,6 +231,7 @@ async function benchRateLimited(
     stockflow,
     boundMs: (stocks / (descriptor.limits.itemsPerRequest * requestsPerSecond)) * 1000,
     requestBoundMs: ((marketplace.requests - received429s) / requestsPerSecond) * 1000,
+    budgetBoundMs: ((2 * Math.ceil(stocks / descriptor.limits.itemsPerRequest)) / requestsPerSecond) * 1000,
     marketplaceRequests: marketplace.requests,
     received429s,
   };

@@ -3,14 +3,7 @@
  * throw ApplicationFailures classified by the HTTP error mapper — non-retryable for 4xx and bad data, retryable with
  * the server's Retry-After as `nextRetryDelay` for 429, retryable with this backoff for 5xx and network failures.
  */
-import {
-  ActivityCancellationType,
-  proxyActivities,
-  proxyLocalActivities,
-  workflowInfo,
-  type ActivityOptions,
-  type LocalActivityOptions,
-} from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { ReconcileActivities, ReconcileChunkInput, ReconcileChunkResult } from '../activities/reconcile-types';
 import type { AwaitedByFlowsActivities } from '../activities/awaited-by-flows';
 import type { StockActivities } from '../activities/stock-types';
@@ -45,23 +38,12 @@ function activityOptions(tuning: Pick<Tuning, 'retryMaxInterval'>): ActivityOpti
   };
 }
 
-/**
- * The stock activities, plus `openBatchLocally`: openBatch as a local activity (one Omnitron call, run by the worker
- * inside the workflow task that then schedules the page's `sendPage`: a marker event, no round trip of its own). A
- * batch created by a local attempt whose workflow task is lost stays `initialized` and is swept as an orphan.
- */
 export function stockActivities(
   channelId: number,
   tuning: Pick<Tuning, 'retryMaxInterval'>,
-): StockActivities & AwaitedByFlowsActivities & { openBatchLocally: StockActivities['openBatch'] } {
+): StockActivities & AwaitedByFlowsActivities {
   const options = activityOptions(tuning);
   const onMain = proxyActivities<StockActivities>(options);
-  const localOptions: LocalActivityOptions = {
-    startToCloseTimeout: '1 minute',
-    cancellationType: options.cancellationType,
-    retry: options.retry,
-  };
-  const local = proxyLocalActivities<StockActivities>(localOptions);
   const queries = proxyActivities<AwaitedByFlowsActivities>(options);
   const channelOptions = { ...options, taskQueue: channelTaskQueue(workflowInfo().taskQueue, channelId) };
   const onChannel = proxyActivities<StockActivities>(channelOptions);
@@ -73,8 +55,6 @@ export function stockActivities(
       ),
     openBatch: (i) =>
       onMain.openBatch.executeWithOptions({ ...options, summary: `open a batch for channel ${i.channelId}` }, [i]),
-    openBatchLocally: (i) =>
-      local.openBatch.executeWithOptions({ ...localOptions, summary: `open a batch for channel ${i.channelId}` }, [i]),
     commitPage: (i) =>
       onMain.commitPage.executeWithOptions(
         {

@@ -69,7 +69,7 @@ const SHAPES: Record<SendFlowName, { kind: StockKind; source: 'main' | 'extra' }
 /**
  * The one engine behind the four send flows. Per target (the main stock list, or each mapped extra list with its
  * warehouse code), page after page until Omnitron hands out nothing more:
- *   openBatch (local activity) -> sendPage (fetch + commit, then remote ids/products/prices + send; channel queue)
+ *   openBatch -> sendPage (fetch + commit, then remote ids/products/prices + send; on the channel queue)
  *   sync channel: results processed and the batch `done` inside sendPage;
  *   async channel: the flow awaits its batches itself (workflows/awaited-batches.ts), at most `window` open at once;
  *   due checks ride on the next page's sendPage, else a durable timer and a checkBatches activity.
@@ -187,9 +187,9 @@ async function runSendFlow(
    * the channel holds `commit` (see `progress.blockedBy`), nothing was taken.
    */
   const sendPage = async (target: FlowTarget): Promise<'processed' | 'empty' | 'failed' | 'blocked'> => {
-    const { batchPk } = oneActivityAPage
-      ? await act.openBatchLocally({ channelId })
-      : await act.openBatch({ channelId });
+    // A regular activity, not a local one: its checkpoint keeps a batch created by an attempt whose worker died from
+    // becoming an orphan (a local activity cannot heartbeat, and the chaos kill scenario left one `initialized`).
+    const { batchPk } = await act.openBatch({ channelId });
     pageInFlight = batchPk;
     let committed = false;
     /** Set once the channel has the page: from then on a cancellation awaits the batch instead of failing it. */

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     tree = await processTree(stack.pid!);
     const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
     let summary: SendFlowSummary;
-    let batchChild: string;
+    let asyncRun: string;
     let runId: string;
     try {
       const stockflow = new StockflowClient(
@@ -54,13 +54,11 @@ async function main(): Promise<void> {
       const handle = await stockflow.start('insertProductStocks', { channelId: 2 });
       summary = (await handle.result()) as SendFlowSummary;
       runId = handle.firstExecutionRunId;
-      // The async channel: its pages wait in awaitChannelBatch children, which an operator finds by channel too.
+      // The async channel: the flow awaits its batches itself, and an operator finds it by channel too.
       const trendyol = await stockflow.start('insertProductStocks', { channelId: 1 });
-      await trendyol.result();
-      const history = await trendyol.fetchHistory();
-      const started = (history.events ?? []).find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes);
-      batchChild = started?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? '';
-      if (!batchChild.startsWith('stock/1/batch/')) throw new Error('the Trendyol run started no batch child');
+      const asyncSummary = (await trendyol.result()) as SendFlowSummary;
+      if (asyncSummary.batchesDone === 0) throw new Error('the Trendyol run finished no async batch');
+      asyncRun = trendyol.workflowId;
     } finally {
       await connection.close();
     }
@@ -70,14 +68,9 @@ async function main(): Promise<void> {
     console.log(
       `web UI lists stock/2/insertProductStocks (sent ${summary.stocksSent}) for ${query}; screenshot ${screenshot}`,
     );
-    const childQuery = 'StockChannelId="1" AND WorkflowType="awaitChannelBatch"';
-    const childShot = await findRunInWebUi(
-      `http://127.0.0.1:${uiPort}`,
-      childQuery,
-      batchChild,
-      'batch-child-by-channel',
-    );
-    console.log(`web UI lists the batch child ${batchChild} for ${childQuery}; screenshot ${childShot}`);
+    const asyncQuery = 'StockChannelId="1" AND StockFlow="insertProductStocks"';
+    const asyncShot = await findRunInWebUi(`http://127.0.0.1:${uiPort}`, asyncQuery, asyncRun, 'async-run-by-channel');
+    console.log(`web UI lists the async run ${asyncRun} for ${asyncQuery}; screenshot ${asyncShot}`);
     // The history holds ciphertext; the run's page shows its input decoded through the codec endpoint.
     const decodedShot = await findOnRunPage(
       `http://127.0.0.1:${uiPort}`,

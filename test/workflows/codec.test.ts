@@ -20,12 +20,8 @@ afterAll(async () => {
   await env?.close();
 });
 
-/**
- * The SDK's own bookkeeping in its markers, written by the SDK core without the codec: a patch marker's patch id, a
- * local activity marker's sequence number, activity type and times. No data of ours (the local activity's `result`
- * is ours, and is checked).
- */
-const SDK_MARKER_DETAILS: Record<string, string> = { core_patch: 'patch-data', core_local_activity: 'data' };
+/** The SDK's own bookkeeping in its markers, written by the SDK core without the codec: a patch marker's patch id. */
+const SDK_MARKER_DETAILS: Record<string, string> = { core_patch: 'patch-data' };
 
 /**
  * Every payload anywhere in a history (inputs, results, activity arguments, heartbeat details, summaries…) except
