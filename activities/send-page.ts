@@ -1,5 +1,5 @@
 /**
- * `sendPage`: a page's commit and send as one activity on the channel's task queue, so a page costs one server round
+ * `sendPage`: a page's commit and send as one activity on the channel's task queue, so the two cost one server round
  * trip and one workflow task instead of two of each. The steps are the ones `commitPage` and `sendBatch` run alone
  * (older histories still call those): the commit is idempotent by the batch's status, and a checkpoint after it makes
  * a failure in the send count as progress (the retry comes 1 s later, see activityStep) and resumes at the send.

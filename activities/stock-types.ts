@@ -183,7 +183,7 @@ export interface StockActivities {
   /** Sends the batch's objects to the channel; sync: results processed and `done`; async: `sent_to_remote`. */
   sendBatch(input: SendBatchInput): Promise<SendBatchResult>;
   /**
-   * `commitPage` then `sendBatch` as one activity on the channel's queue: one server round trip a page. Each step is
+   * `commitPage` then `sendBatch` as one activity on the channel's queue: one server round trip for both. Each step is
    * idempotent by the batch's status, and the send's answer is checkpointed, so a retry resumes where it failed.
    */
   sendPage(input: SendPageInput): Promise<SendPageResult>;

@@ -10,8 +10,8 @@
  *   failBatch   anything open -> fail, with a report
  *
  * Stock records never leave an activity: the workflow gets counts; sendBatch reads the batch's stocks back by pk.
- * The steps live by job: batches.ts (plan, open, commit a page, fail, list open ones), send-batch.ts, send-page.ts, check-batch.ts;
- * what they share, stock-deps.ts. What becomes of a page at the channel is channel-items.ts; finishing from results,
+ * The steps live by job: batches.ts (plan, open, commit a page, fail, list open ones), send-batch.ts, send-page.ts,
+ * check-batch.ts; what they share, stock-deps.ts. What becomes of a page at the channel is channel-items.ts; finishing from results,
  * batch-results.ts; batches left open by others, batch-sweeps.ts.
  */
 import { batchActivities } from './batches';

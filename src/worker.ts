@@ -40,7 +40,8 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
  * The Workers of one stockflow process, run and stopped together: one on the main task queue (workflows and the
  * Omnitron-only activities) and one per configured channel on that channel's queue, where the marketplace calls run.
  * A channel worker declares the adapter's `requestsPerSecond` (per activity: {@link channelActivitiesPerSecond}) as
- * `maxTaskQueueActivitiesPerSecond`; the Temporal server applies it to the queue as a whole, so the channel's rate holds across every worker process of the cluster.
+ * `maxTaskQueueActivitiesPerSecond`; the Temporal server applies it to the queue as a whole, so the channel's rate
+ * holds across every worker process of the cluster.
  */
 export class StockflowWorker {
   constructor(readonly workers: readonly Worker[]) {}

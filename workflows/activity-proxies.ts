@@ -16,8 +16,8 @@ import type { Tuning } from './inputs';
  * so a worker that dies mid-activity is noticed after the heartbeat timeout, not after the whole start-to-close
  * timeout.
  *
- * The ones that call the marketplace (`sendPage`, `sendBatch`, `checkBatch`, `checkBatches`) go to the channel's own task queue, whose workers
- * carry the channel's request rate (src/worker.ts); Omnitron-only steps stay on the workflow's queue. Every call
+ * The ones that call the marketplace (`sendPage`, `sendBatch`, `checkBatch`, `checkBatches`) go to the channel's own
+ * task queue, whose workers carry the channel's request rate (src/worker.ts); Omnitron-only steps stay on the workflow's queue. Every call
  * carries a one-line summary (batch, list, channel) that the Web UI shows on the activity.
  */
 function activityOptions(tuning: Pick<Tuning, 'retryMaxInterval'>): ActivityOptions {

@@ -90,7 +90,7 @@ export async function getStockBatchRequests(rawInput: BatchRequestsInput): Promi
   summary.alreadyAwaited += openInOmnitron.length - open.length;
   summary.found = openInOmnitron.length;
   listed = true;
-  log.info('open batches found', { found: openInOmnitron.length, awaitedByFlows: openInOmnitron.length - open.length });
+  log.info('open batches found', { found: openInOmnitron.length, leftToOthers: openInOmnitron.length - open.length });
   for (const batch of open) {
     await condition(() => inFlight < tuning.window);
     const child = await startAwaitingBatch({ channelId, ...batch }, input.isSuccessLog, tuning);
