@@ -51,6 +51,9 @@ export function pageCommitter(omnitron: OmnitronClient): (input: CommitPageInput
    */
   async function commitPageInto(input: CommitPageInput): Promise<CommitPageResult> {
     const batch = await omnitron.getBatch(input.channelId, input.batchPk);
+    if (batch.status === 'fail' && batch.objects.length === 0) {
+      return { fetched: 0, malformed: 0, committed: 0, closed: true, swept: true };
+    }
     if (batch.status !== 'initialized') {
       // A retry after the commit went through: answer from the batch, never fetch and commit a second page.
       const n = batch.objects.length;
@@ -117,7 +120,10 @@ export function pageCommitter(omnitron: OmnitronClient): (input: CommitPageInput
 
 export function batchActivities(
   deps: StockActivityDeps,
-): Pick<StockActivities, 'planFlow' | 'openBatch' | 'commitPage' | 'failBatch' | 'listOpenBatches'> {
+): Pick<
+  StockActivities,
+  'planFlow' | 'openBatch' | 'commitPage' | 'failBatch' | 'closeUnusedBatch' | 'listOpenBatches'
+> {
   const { omnitron } = deps;
 
   const commitPageInto = pageCommitter(omnitron);
@@ -184,6 +190,13 @@ export function batchActivities(
         await omnitron.markFail(input.channelId, input.batchPk);
         recordFinishedBatch(input.channelId, { state: 'failed' });
         await new BatchReporter(omnitron, input.channelId, batch, true).batchFailure(input.reason);
+      }),
+
+    closeUnusedBatch: ({ channelId, batchPk }) =>
+      activityStep(async () => {
+        if ((await omnitron.getBatch(channelId, batchPk)).status !== 'initialized') return;
+        await omnitron.markDone(channelId, batchPk, []);
+        log.info('batch opened ahead closed unused', { channelId, batchPk });
       }),
 
     listOpenBatches: ({ channelId, limit }) =>

@@ -42,7 +42,8 @@ export interface ActivityStepControls {
  *
  * `checkpoint(details)` records what a step has done that must never be done twice (a page the channel accepted): the
  * details ride on every later heartbeat, the SDK flushes them before reporting a failure, and the next attempt finds
- * them in `checkpointed` (the previous attempt's last details; undefined on a first attempt).
+ * them in `checkpointed` (the previous attempt's last details; undefined on a first attempt). A failure carries the
+ * last checkpoint as its `details`, so a workflow whose activity failed for good still learns what it had done.
  *
  * An attempt that got further than the one before (it checkpointed something new) and then failed on a retryable
  * error is retried after {@link RETRY_AFTER_PROGRESS}, not after the grown backoff: under a flaky API (a few % of
@@ -74,16 +75,15 @@ export async function activityStep<T>(body: (step: ActivityStepControls) => Prom
   } catch (err) {
     if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? err;
     const failure = toActivityFailure(err);
-    if (progressed && failure instanceof ApplicationFailure && !failure.nonRetryable && !failure.nextRetryDelay) {
-      throw ApplicationFailure.create({
-        type: failure.type ?? undefined,
-        message: failure.message,
-        nonRetryable: false,
-        nextRetryDelay: RETRY_AFTER_PROGRESS,
-        cause: failure.cause,
-      });
-    }
-    throw failure;
+    const retryAfterProgress =
+      progressed && failure instanceof ApplicationFailure && !failure.nonRetryable && !failure.nextRetryDelay;
+    if (details === undefined && !retryAfterProgress) throw failure;
+    // The last checkpoint rides on the failure: a workflow whose activity failed for good learns what it had done
+    // (sendPage's batch opened ahead: PageCheckpoint) from `details`, as it would from a timeout's heartbeat.
+    throw ApplicationFailure.fromError(failure, {
+      ...(details === undefined ? {} : { details: [details] }),
+      ...(retryAfterProgress ? { nextRetryDelay: RETRY_AFTER_PROGRESS } : {}),
+    });
   } finally {
     clearInterval(heartbeat);
   }

@@ -3,44 +3,82 @@
  * trip and one workflow task instead of two of each. The steps are the ones `commitPage` and `sendBatch` run alone
  * (older histories still call those): the commit is idempotent by the batch's status, and a checkpoint after it makes
  * a failure in the send count as progress (the retry comes 1 s later, see activityStep) and resumes at the send.
- * An async flow's due batch checks ride along after the page (workflows/awaited-batches.ts): no activity of their own.
+ * With `openNext` it also opens the next page's batch once this page is committed, so a page costs one activity, not
+ * an openBatch and a sendPage. An async flow's due batch checks ride along after the page
+ * (workflows/awaited-batches.ts): no activity of their own.
  */
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { pageCommitter } from './batches';
 import { batchChecker, requestSpacing } from './check-batch';
-import { activityStep } from './failures';
+import { activityStep, type ActivityStepControls } from './failures';
 import { batchSender } from './send-batch';
 import { ids, type StockActivityDeps } from './stock-deps';
-import type { BatchCheck, SendBatchResult, SendPageResult, StockActivities } from './stock-types';
+import type { BatchCheck, PageCheckpoint, SendBatchResult, SendPageResult, StockActivities } from './stock-types';
+
+/** The step controls with every checkpoint carrying the batch opened ahead, so no later step's checkpoint drops it. */
+function keepingNextBatch(step: ActivityStepControls, nextBatchPk: number | undefined): ActivityStepControls {
+  if (nextBatchPk === undefined) return step;
+  return {
+    ...step,
+    checkpoint: (details, options) => step.checkpoint({ ...(details as object), nextBatchPk }, options),
+  };
+}
 
 export function sendPageActivity(deps: StockActivityDeps): Pick<StockActivities, 'sendPage'> {
-  const commit = pageCommitter(deps.omnitron);
+  const { omnitron } = deps;
+  const commit = pageCommitter(omnitron);
   const send = batchSender(deps);
   const check = batchChecker(deps);
+
+  /** The next page's batch: the one an earlier attempt opened while it is still `initialized`, else a new one. */
+  async function openAhead(channelId: number, earlier: number | undefined): Promise<number> {
+    if (earlier !== undefined && (await omnitron.getBatch(channelId, earlier)).status === 'initialized') return earlier;
+    const { pk } = await omnitron.createBatch(channelId);
+    log.info('batch opened for the next page', { channelId, batchPk: pk });
+    return pk;
+  }
+
   return {
     sendPage: (input) =>
       activityStep(async (step): Promise<SendPageResult> => {
-        const page = await commit(input);
-        let sent: SendBatchResult | undefined;
-        if (!page.blockedBy && page.committed > 0 && !page.closed) {
-          const previous = step.checkpointed as { batchPk?: number } | undefined;
-          if (previous?.batchPk !== input.batchPk) step.checkpoint({ batchPk: input.batchPk });
-          sent = await send(input, step);
-        }
-        if (!input.checks?.length) return { page, sent };
-        const checked: BatchCheck[] = [];
-        const spacing = requestSpacing(deps, input.channelId, sent !== undefined);
-        for (const c of input.checks) {
-          await spacing.next();
-          try {
-            checked.push({ batchPk: c.batchPk, result: await check(c, step) });
-          } catch (err) {
-            // The page is done; a check is only a question, asked again by the flow, never a reason to redo it.
-            log.warn('batch check failed; asked again later', { ...ids(c), error: String(err) });
-            checked.push({ batchPk: c.batchPk, result: { state: 'pending' } });
+        const previous = step.checkpointed as PageCheckpoint | undefined;
+        const earlier = previous?.batchPk === input.batchPk ? previous : undefined;
+        let nextBatchPk: number | undefined;
+        try {
+          const page = await commit(input);
+          let sent: SendBatchResult | undefined;
+          if (!page.blockedBy && page.committed > 0) {
+            if (input.openNext) nextBatchPk = await openAhead(input.channelId, earlier?.nextBatchPk);
+            const pageStep = keepingNextBatch(step, nextBatchPk);
+            // The first checkpoint of an attempt is its first heartbeat, which the SDK sends at once (later ones are
+            // throttled): the batch opened ahead is on the server before the page goes to the channel.
+            if (!earlier || earlier.nextBatchPk !== nextBatchPk)
+              pageStep.checkpoint({ ...earlier, batchPk: input.batchPk });
+            if (!page.closed) sent = await send(input, pageStep);
           }
+          if (!input.checks?.length) return { page, sent, nextBatchPk };
+          const checked: BatchCheck[] = [];
+          const spacing = requestSpacing(deps, input.channelId, sent !== undefined);
+          for (const c of input.checks) {
+            await spacing.next();
+            try {
+              checked.push({ batchPk: c.batchPk, result: await check(c, step) });
+            } catch (err) {
+              if (Context.current().cancellationSignal.aborted) throw err;
+              // The page is done; a check is only a question, asked again by the flow, never a reason to redo it.
+              log.warn('batch check failed; asked again later', { ...ids(c), error: String(err) });
+              checked.push({ batchPk: c.batchPk, result: { state: 'pending' } });
+            }
+          }
+          return { page, sent, checked, nextBatchPk };
+        } catch (err) {
+          const ahead = nextBatchPk ?? earlier?.nextBatchPk;
+          if (Context.current().cancellationSignal.aborted && ahead !== undefined) {
+            // A cancelled run takes no next page: its batch is closed empty, as an empty page closes its own.
+            await step.uninterrupted(() => omnitron.markDone(input.channelId, ahead, []));
+          }
+          throw err;
         }
-        return { page, sent, checked };
       }),
   };
 }

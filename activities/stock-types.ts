@@ -106,6 +106,12 @@ export interface CommitPageResult {
    * closed empty and the flow waits before its next page.
    */
   blockedBy?: CommitBlocker;
+  /**
+   * The batch was `fail` with no objects before anything was committed: a batch opened ahead for this page and
+   * failed meanwhile as an orphan by another flow's sweep (activities/batch-sweeps.ts). Nothing was taken; the page
+   * is tried again in a fresh batch.
+   */
+  swept?: boolean;
 }
 
 export interface SendBatchInput extends BatchRef {
@@ -136,6 +142,21 @@ export interface SendPageInput extends CommitPageInput {
    * the channel queue's rate: see src/worker.ts). A check that fails comes back `pending`: the flow asks again later.
    */
   checks?: CheckBatchInput[];
+  /**
+   * Open the next page's batch once this page is committed and hand it back (`nextBatchPk`), so the next page needs
+   * no openBatch activity of its own (issue #12). Its pk is checkpointed with the page: a retry takes it again, a
+   * failure carries it in its details ({@link PageCheckpoint}), a cancelled attempt closes it.
+   */
+  openNext?: boolean;
+}
+
+/**
+ * What sendPage checkpoints: the page's batch, the next page's batch opened ahead, and the channel's answer once it
+ * has one (activities/send-batch.ts). The failure of a sendPage carries it as its details.
+ */
+export interface PageCheckpoint {
+  batchPk: number;
+  nextBatchPk?: number;
 }
 
 /** `sent` is absent when there was nothing to send: blocked, nothing left, or the batch already finished. */
@@ -143,6 +164,8 @@ export interface SendPageResult {
   page: CommitPageResult;
   sent?: SendBatchResult;
   checked?: BatchCheck[];
+  /** The next page's batch, opened ahead (`openNext`); absent when this page found nothing to send. */
+  nextBatchPk?: number;
 }
 
 /** What one check of an async batch found. */
@@ -193,6 +216,8 @@ export interface StockActivities {
   checkBatches(input: { channelId: number; checks: CheckBatchInput[] }): Promise<BatchCheck[]>;
   /** Marks a batch `fail` (unless already finished) with a batch-level error report. */
   failBatch(input: FailBatchInput): Promise<void>;
+  /** Closes a batch opened ahead for a page the run does not take (`done`, empty, as an empty page closes its own). */
+  closeUnusedBatch(input: BatchRef): Promise<void>;
   /** Batches of the channel in `sent_to_remote` or `ongoing`. */
   listOpenBatches(input: { channelId: number; limit: number }): Promise<OpenBatch[]>;
   /** A dry run's page: fetched at its offset (nothing committed) and resolved to what the channel would get. */

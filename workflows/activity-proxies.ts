@@ -90,6 +90,8 @@ export function stockActivities(
         [i],
       ),
     failBatch: (i) => onMain.failBatch.executeWithOptions({ ...options, summary: `fail batch ${i.batchPk}` }, [i]),
+    closeUnusedBatch: (i) =>
+      onMain.closeUnusedBatch.executeWithOptions({ ...options, summary: `close unused batch ${i.batchPk}` }, [i]),
     previewPage: (i) =>
       onMain.previewPage.executeWithOptions(
         {

@@ -1,5 +1,8 @@
 import {
+  ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
+  TimeoutFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -18,6 +21,7 @@ import type {
   FailedAtSend,
   FlowPlan,
   FlowTarget,
+  PageCheckpoint,
   SendBatchResult,
   StockKind,
 } from '../activities/stock-types';
@@ -50,10 +54,14 @@ export interface SendFlowCarry {
   progress: FlowProgress;
   /** Async batches still awaited (the flow awaits its own since issue #12: nothing drains before continuing). */
   batches?: BatchWatchCarry;
+  /** The next page's batch, opened ahead by the last sendPage (issue #12: no openBatch activity per page). */
+  nextBatchPk?: number;
 }
 
 /** The patch under which a page is committed and sent by one `sendPage` activity (issue #12). */
 const SEND_PAGE_IN_ONE_ACTIVITY = 'send-page-in-one-activity';
+/** The patch under which sendPage opens the next page's batch, so a page is one activity (issue #12). */
+const OPEN_NEXT_BATCH_IN_SEND_PAGE = 'open-next-batch-in-send-page';
 
 /** How long a flow waits before it tries again to commit past a batch someone else holds in `commit`. */
 const BLOCKED_WAIT_FIRST_MS = 15_000;
@@ -94,6 +102,10 @@ async function runSendFlow(
   // Issue #12: a page is one activity and the flow awaits its own async batches. Histories from before run openBatch,
   // commitPage and sendBatch as activities and await each batch in a child workflow (replayed as they were).
   const oneActivityAPage = patched(SEND_PAGE_IN_ONE_ACTIVITY);
+  // Since then sendPage also opens the next page's batch; histories from before open each page's with openBatch.
+  const opensAhead = oneActivityAPage && patched(OPEN_NEXT_BATCH_IN_SEND_PAGE);
+  /** The batch the next page commits into, opened ahead by the last sendPage; undefined: openBatch opens one. */
+  let nextBatchPk = carry?.nextBatchPk;
 
   const progress: FlowProgress = carry
     ? {
@@ -184,12 +196,14 @@ async function runSendFlow(
    * One page. `processed`: the page went through (its items may still have failed one by one — those are reported
    * and Omnitron keeps them out of the next fetch until their stock changes); `failed`: the page as a whole failed
    * (retries exhausted, or every record malformed); `empty`: nothing more to hand out; `blocked`: another batch of
-   * the channel holds `commit` (see `progress.blockedBy`), nothing was taken.
+   * the channel holds `commit` (see `progress.blockedBy`), nothing was taken; `retry`: the batch opened ahead was
+   * failed meanwhile by another flow's orphan sweep, nothing was taken.
    */
-  const sendPage = async (target: FlowTarget): Promise<'processed' | 'empty' | 'failed' | 'blocked'> => {
-    // A regular activity, not a local one: its checkpoint keeps a batch created by an attempt whose worker died from
-    // becoming an orphan (a local activity cannot heartbeat, and the chaos kill scenario left one `initialized`).
-    const { batchPk } = await act.openBatch({ channelId });
+  const sendPage = async (target: FlowTarget): Promise<'processed' | 'empty' | 'failed' | 'blocked' | 'retry'> => {
+    // openBatch is a regular activity, not a local one: its checkpoint keeps a batch created by an attempt whose
+    // worker died from becoming an orphan (a local activity cannot heartbeat; the chaos kill scenario left one).
+    const batchPk = nextBatchPk ?? (await act.openBatch({ channelId })).batchPk;
+    nextBatchPk = undefined;
     pageInFlight = batchPk;
     let committed = false;
     /** Set once the channel has the page: from then on a cancellation awaits the batch instead of failing it. */
@@ -208,9 +222,11 @@ async function runSendFlow(
       let page: CommitPageResult;
       let sent: SendBatchResult | undefined;
       if (oneActivityAPage) {
-        const result = await act.sendPage({ ...pageInput, checks: batches.checksForNextPage() });
-        ({ page, sent } = result);
+        const checks = batches.checksForNextPage();
+        const result = await act.sendPage({ ...pageInput, checks, ...(opensAhead ? { openNext: true } : {}) });
+        ({ page, sent, nextBatchPk } = result);
         batches.record(result.checked ?? []);
+        if (page.swept) return 'retry';
       } else page = await act.commitPage(pageInput);
       committed = true;
       progress.blockedBy = page.blockedBy ?? null;
@@ -246,6 +262,7 @@ async function runSendFlow(
         );
         throw err;
       }
+      nextBatchPk ??= batchOpenedAhead(err);
       progress.pagesFailed++;
       progress.batchesFailed++;
       log.warn('page failed', { batchPk, stockListId: target.stockListId ?? 'main', committed });
@@ -265,8 +282,19 @@ async function runSendFlow(
     return await sendTargets();
   } catch (err) {
     // A cancelled flow's awaited batches go on being awaited, by abandoned children.
-    if (isCancellation(err)) await batches.handOver();
+    if (isCancellation(err)) {
+      await closeBatchOpenedAhead();
+      await batches.handOver();
+    }
     throw err;
+  }
+
+  /** A batch opened ahead for a page the run does not take is closed empty, never left `initialized`. */
+  async function closeBatchOpenedAhead() {
+    const batchPk = nextBatchPk;
+    nextBatchPk = undefined;
+    if (batchPk !== undefined)
+      await CancellationScope.nonCancellable(() => act.closeUnusedBatch({ channelId, batchPk }));
   }
 
   async function sendTargets(): Promise<SendFlowSummary> {
@@ -293,6 +321,7 @@ async function runSendFlow(
             targetIndex,
             progress,
             batches: batches.carry(),
+            nextBatchPk,
           });
         }
         // Paused: no page is taken, but the batches already sent are still awaited.
@@ -302,6 +331,10 @@ async function runSendFlow(
         pagesThisRun++;
         const outcome = await sendPage(target);
         if (outcome === 'empty') break;
+        if (outcome === 'retry') {
+          pagesThisRun--;
+          continue;
+        }
         if (outcome === 'blocked') {
           pagesThisRun--;
           await sleep(blockedWaitMs);
@@ -323,6 +356,7 @@ async function runSendFlow(
       progress.targetsDone++;
     }
     await drain();
+    await closeBatchOpenedAhead();
     progress.phase = 'done';
     publish();
     const summary = summarise(flow, progress, plan, givenUp);
@@ -368,4 +402,17 @@ export function insertProductStocksFromExtraStockList(
   carry?: SendFlowCarry | DryRunCarry,
 ): Promise<SendFlowSummary | DryRunSummary> {
   return runSendFlow('insertProductStocksFromExtraStockList', input, carry);
+}
+
+/** The batch a failed sendPage had opened ahead: its last checkpoint rides on the failure (activities/failures.ts). */
+function batchOpenedAhead(err: unknown): number | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  const checkpoint =
+    cause instanceof ApplicationFailure
+      ? cause.details?.[0]
+      : cause instanceof TimeoutFailure
+        ? cause.lastHeartbeatDetails
+        : undefined;
+  const pk = (checkpoint as Partial<PageCheckpoint> | null | undefined)?.nextBatchPk;
+  return typeof pk === 'number' ? pk : undefined;
 }

@@ -91,10 +91,10 @@ describe('replay', () => {
     const earlier = loadFixtures(EARLIER_DIR);
     expect(earlier.map((f) => f.file)).toEqual([
       'getStockBatchRequests.before-asking-send-flows.json',
-      ...SEND_FLOWS.map((t) => `${t}.three-activities-a-page.json`).sort(),
+      ...SEND_FLOWS.flatMap((t) => [`${t}.openbatch-then-sendpage.json`, `${t}.three-activities-a-page.json`]).sort(),
     ]);
     for (const fixture of earlier) expect(fixture.file.startsWith(`${workflowTypeOf(fixture.history)}.`)).toBe(true);
-    // The send flows' are the old shape: commitPage and sendBatch as activities of their own.
+    // The send flows' are the old shapes: an openBatch per page, and before that commitPage and sendBatch too.
     const names = earlier.flatMap(
       (f) => f.history.events?.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name) ?? [],
     );
