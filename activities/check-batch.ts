@@ -84,14 +84,27 @@ export function requestSpacing(deps: StockActivityDeps, channelId: number, madeO
   };
 }
 
+/** A due check waits inside its activity at most this long (a longer wait is the flow's durable timer). */
+export const MAX_CHECK_WAIT_MS = 10_000;
+
+/**
+ * Waits until `at` (epoch ms), at most {@link MAX_CHECK_WAIT_MS}: a batch check due in less than a second waits here,
+ * to the millisecond, where a workflow timer would fire on the server's next second.
+ */
+export async function sleepUntil(at: number): Promise<void> {
+  const ms = Math.min(at - Date.now(), MAX_CHECK_WAIT_MS);
+  if (ms > 0) await Context.current().sleep(ms);
+}
+
 export function checkBatchActivity(deps: StockActivityDeps): Pick<StockActivities, 'checkBatch' | 'checkBatches'> {
   const check = batchChecker(deps);
   return {
     checkBatch: (input) => activityStep((step) => check(input, step)),
-    checkBatches: ({ channelId, checks }) =>
+    checkBatches: ({ channelId, checks, at }) =>
       activityStep(async (step) => {
         // The checks a failed attempt finished are not asked again (nor their results recorded twice).
         const done = new Map(((step.checkpointed as BatchCheck[] | undefined) ?? []).map((c) => [c.batchPk, c]));
+        if (at !== undefined && done.size === 0) await sleepUntil(at);
         const spacing = requestSpacing(deps, channelId, false);
         for (const input of checks) {
           if (done.has(input.batchPk)) continue;

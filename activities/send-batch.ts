@@ -54,7 +54,11 @@ export function batchSender(
       settings,
       batch,
       { kind: input.kind, target: input.target, stocks: read.stocks },
-      { addProductObjects: input.addProductObjects, addPrice: input.addPrice, priceList: catalog.price_list },
+      {
+        addProductObjects: input.addProductObjects ?? false,
+        addPrice: input.addPrice ?? false,
+        priceList: catalog.price_list,
+      },
     );
     const failedBeforeSend = [...failures, ...read.malformed.map((m) => malformedFailure(m, ''))];
     const pkByRemoteId = indexByRemoteId(items);
@@ -120,7 +124,9 @@ export function batchSender(
         remoteBatchId: outcome.remoteBatchId,
         sent: items.length - outcome.rejected.length,
         failed: failedAtSend.length,
-        failedAtSend: failedAtSend.map(({ pk, reason }) => ({ pk, reason }) as FailedAtSend),
+        ...(failedAtSend.length > 0
+          ? { failedAtSend: failedAtSend.map(({ pk, reason }) => ({ pk, reason }) as FailedAtSend) }
+          : {}),
       };
     });
   };

@@ -9,11 +9,23 @@
  */
 import { Context, log } from '@temporalio/activity';
 import { pageCommitter } from './batches';
-import { batchChecker, requestSpacing } from './check-batch';
+import { batchChecker, requestSpacing, sleepUntil } from './check-batch';
 import { activityStep, type ActivityStepControls } from './failures';
 import { batchSender } from './send-batch';
 import { ids, type StockActivityDeps } from './stock-deps';
-import type { BatchCheck, PageCheckpoint, SendBatchResult, SendPageResult, StockActivities } from './stock-types';
+import type {
+  BatchCheck,
+  CheckBatchInput,
+  PageCheck,
+  PageCheckpoint,
+  SendBatchResult,
+  SendPageInput,
+  SendPageResult,
+  StockActivities,
+} from './stock-types';
+
+/** What a page not taken answers: nothing fetched, nothing committed. */
+const NOT_TAKEN = { fetched: 0, malformed: 0, committed: 0, closed: false } as const;
 
 /** The step controls with every checkpoint carrying the batch opened ahead, so no later step's checkpoint drops it. */
 function keepingNextBatch(step: ActivityStepControls, nextBatchPk: number | undefined): ActivityStepControls {
@@ -38,13 +50,43 @@ export function sendPageActivity(deps: StockActivityDeps): Pick<StockActivities,
     return pk;
   }
 
+  /** Asks each check in turn; a check that fails comes back `pending` (a check is only a question, asked again). */
+  async function ask(
+    page: SendPageInput,
+    checks: readonly PageCheck[],
+    spacing: ReturnType<typeof requestSpacing>,
+    step: ActivityStepControls,
+  ): Promise<BatchCheck[]> {
+    const checked: BatchCheck[] = [];
+    for (const pageCheck of checks) {
+      const c: CheckBatchInput = { channelId: page.channelId, isSuccessLog: page.isSuccessLog, ...pageCheck };
+      await spacing.next();
+      try {
+        checked.push({ batchPk: c.batchPk, result: await check(c, step) });
+      } catch (err) {
+        if (Context.current().cancellationSignal.aborted) throw err;
+        log.warn('batch check failed; asked again later', { ...ids(c), error: String(err) });
+        checked.push({ batchPk: c.batchPk, result: { state: 'pending' } });
+      }
+    }
+    return checked;
+  }
+
   return {
     sendPage: (input) =>
       activityStep(async (step): Promise<SendPageResult> => {
         const previous = step.checkpointed as PageCheckpoint | undefined;
         const earlier = previous?.batchPk === input.batchPk ? previous : undefined;
+        const spacing = requestSpacing(deps, input.channelId, false);
         let nextBatchPk: number | undefined;
         try {
+          let checked: BatchCheck[] = [];
+          if (input.checksFirst && !earlier) {
+            const { checks, at } = input.checksFirst;
+            await sleepUntil(at);
+            checked = await ask(input, checks, spacing, step);
+            if (checked.every((c) => c.result.state === 'pending')) return { page: NOT_TAKEN, checked, skipped: true };
+          }
           const page = await commit(input);
           let sent: SendBatchResult | undefined;
           if (!page.blockedBy && page.committed > 0) {
@@ -54,23 +96,13 @@ export function sendPageActivity(deps: StockActivityDeps): Pick<StockActivities,
             // throttled): the batch opened ahead is on the server before the page goes to the channel.
             if (!earlier || earlier.nextBatchPk !== nextBatchPk)
               pageStep.checkpoint({ ...earlier, batchPk: input.batchPk });
-            if (!page.closed) sent = await send(input, pageStep);
-          }
-          if (!input.checks?.length) return { page, sent, nextBatchPk };
-          const checked: BatchCheck[] = [];
-          const spacing = requestSpacing(deps, input.channelId, sent !== undefined);
-          for (const c of input.checks) {
-            await spacing.next();
-            try {
-              checked.push({ batchPk: c.batchPk, result: await check(c, step) });
-            } catch (err) {
-              if (Context.current().cancellationSignal.aborted) throw err;
-              // The page is done; a check is only a question, asked again by the flow, never a reason to redo it.
-              log.warn('batch check failed; asked again later', { ...ids(c), error: String(err) });
-              checked.push({ batchPk: c.batchPk, result: { state: 'pending' } });
+            if (!page.closed) {
+              await spacing.next();
+              sent = await send(input, pageStep);
             }
           }
-          return { page, sent, checked, nextBatchPk };
+          if (input.checks?.length) checked = [...checked, ...(await ask(input, input.checks, spacing, step))];
+          return { page, sent, nextBatchPk, ...(checked.length > 0 ? { checked } : {}) };
         } catch (err) {
           const ahead = nextBatchPk ?? earlier?.nextBatchPk;
           if (Context.current().cancellationSignal.aborted && ahead !== undefined) {

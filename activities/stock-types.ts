@@ -45,8 +45,9 @@ export interface CommitPageInput extends BatchRef {
   kind: StockKind;
   target: FlowTarget;
   pageSize: number;
-  addProductObjects: boolean;
-  addPrice: boolean;
+  /** Absent: false, as in {@link SendBatchInput}. */
+  addProductObjects?: boolean;
+  addPrice?: boolean;
   isSuccessLog: boolean;
   /** See {@link PlanFlowInput.staleCommitAfterMs}. */
   staleCommitAfterMs?: number;
@@ -117,8 +118,9 @@ export interface CommitPageResult {
 export interface SendBatchInput extends BatchRef {
   kind: StockKind;
   target: FlowTarget;
-  addProductObjects: boolean;
-  addPrice: boolean;
+  /** Absent: false (the flows send only what is on, to keep each page's history small). */
+  addProductObjects?: boolean;
+  addPrice?: boolean;
   isSuccessLog: boolean;
 }
 
@@ -141,13 +143,18 @@ export interface SendPageInput extends CommitPageInput {
    * Async batches of the flow due for a check, asked after the page in the same activity (a request each, counted in
    * the channel queue's rate: see src/worker.ts). A check that fails comes back `pending`: the flow asks again later.
    */
-  checks?: CheckBatchInput[];
+  checks?: PageCheck[];
   /**
    * Open the next page's batch once this page is committed and hand it back (`nextBatchPk`), so the next page needs
    * no openBatch activity of its own (issue #12). Its pk is checkpointed with the page: a retry takes it again, a
    * failure carries it in its details ({@link PageCheckpoint}), a cancelled attempt closes it.
    */
   openNext?: boolean;
+  /**
+   * The flow's window is full: ask these first, at `at` (epoch ms; the activity sleeps until then), and take the
+   * page only if one of them finished, so a full window costs no timer and no activity of its own (issue #12).
+   */
+  checksFirst?: { checks: PageCheck[]; at: number };
 }
 
 /**
@@ -166,6 +173,8 @@ export interface SendPageResult {
   checked?: BatchCheck[];
   /** The next page's batch, opened ahead (`openNext`); absent when this page found nothing to send. */
   nextBatchPk?: number;
+  /** `checksFirst` all came back pending: the page was not taken (its batch is untouched, `page` is empty). */
+  skipped?: boolean;
 }
 
 /** What one check of an async batch found. */
@@ -180,6 +189,9 @@ export interface CheckBatchInput extends BatchRef {
   /** From the send; absent for batches found by getStockBatchRequests (their send-time failures are re-reported). */
   failedAtSend?: FailedAtSend[];
 }
+
+/** A check a page carries: the page's channel and success logging apply (older histories repeat them here). */
+export type PageCheck = Omit<CheckBatchInput, 'channelId' | 'isSuccessLog'> & Partial<CheckBatchInput>;
 
 /** `failed`: the channel can no longer tell (e.g. its result expired); the batch was failed with a report. */
 export type CheckBatchResult =
@@ -213,7 +225,12 @@ export interface StockActivities {
   /** Asks the channel about an async batch; when finished, processes results and marks the batch `done`. */
   checkBatch(input: CheckBatchInput): Promise<CheckBatchResult>;
   /** checkBatch for several batches in one activity; each finished check is checkpointed (a retry skips it). */
-  checkBatches(input: { channelId: number; checks: CheckBatchInput[] }): Promise<BatchCheck[]>;
+  checkBatches(input: {
+    channelId: number;
+    checks: CheckBatchInput[];
+    /** Ask at this time (epoch ms; the activity waits until then, within MAX_CHECK_WAIT_MS), else at once. */
+    at?: number;
+  }): Promise<BatchCheck[]>;
   /** Marks a batch `fail` (unless already finished) with a batch-level error report. */
   failBatch(input: FailBatchInput): Promise<void>;
   /** Closes a batch opened ahead for a page the run does not take (`done`, empty, as an empty page closes its own). */

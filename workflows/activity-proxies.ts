@@ -72,7 +72,7 @@ export function stockActivities(
       onChannel.sendPage.executeWithOptions(
         {
           ...channelOptions,
-          summary: `commit a page of ${i.kind} (${listName(i.target.stockListId)}) into batch ${i.batchPk} and send it to channel ${i.channelId}`,
+          summary: `send a page of ${i.kind} (${listName(i.target.stockListId)}) in batch ${i.batchPk} to channel ${i.channelId}`,
         },
         [i],
       ),

@@ -13,7 +13,7 @@
  * await (the `awaitedBatches` query, which includes the page in flight) before it awaits any.
  */
 import { CancellationScope, isCancellation, log, sleep } from '@temporalio/workflow';
-import type { BatchCheck, CheckBatchInput, FailedAtSend } from '../activities/stock-types';
+import type { BatchCheck, CheckBatchInput, FailedAtSend, PageCheck } from '../activities/stock-types';
 import type { stockActivities } from './activity-proxies';
 import { startAwaitingBatch, type ChannelBatchOutcome } from './channel-batch';
 import { MARKETPLACE_REQUESTS_PER_CHANNEL_ACTIVITY } from './definitions';
@@ -61,7 +61,12 @@ export interface BatchAwaiter {
   /** A batch the channel took. */
   add(batch: { batchPk: number; remoteBatchId: string; failedAtSend?: FailedAtSend[] }): Promise<void>;
   /** The most overdue checks for the next page to carry. */
-  checksForNextPage(): CheckBatchInput[];
+  checksForNextPage(): PageCheck[];
+  /**
+   * With `window` batches open (after failing those past their maximum wait): the check the next page asks before
+   * it takes its page, and when, if that is soon (within `pollMax`); undefined: below the window, or not soon.
+   */
+  checksBeforePage(window: number): Promise<{ checks: PageCheck[]; at: number } | undefined>;
   /** Settles what checks found (finished batches leave; pending ones are due again later). */
   record(checked: readonly BatchCheck[]): void;
   /** Returns once fewer than `n` batches are open (0 < n). */
@@ -83,6 +88,12 @@ export function watchBatches(options: {
   act: ReturnType<typeof stockActivities>;
   carry?: BatchWatchCarry;
   events: AwaiterEvents;
+  /**
+   * A check due within `pollMax` waits inside its activity (workflow timers fire on the server's next second), and a
+   * full window's check rides on the next page ({@link BatchAwaiter.checksBeforePage}); histories from before wait
+   * with a timer.
+   */
+  waitInActivities?: boolean;
 }): BatchAwaiter {
   const { channelId, isSuccessLog, tuning, act } = options;
   const { settled } = options.events;
@@ -97,11 +108,16 @@ export function watchBatches(options: {
     batchPk: b.batchPk,
     remoteBatchId: b.remoteBatchId,
     isSuccessLog,
-    failedAtSend: b.failedAtSend,
+    ...(b.failedAtSend?.length ? { failedAtSend: b.failedAtSend } : {}),
   });
-  const due = (limit: number) =>
+  const pageCheck = (b: AwaitedBatch): PageCheck => ({
+    batchPk: b.batchPk,
+    remoteBatchId: b.remoteBatchId,
+    ...(b.failedAtSend?.length ? { failedAtSend: b.failedAtSend } : {}),
+  });
+  const due = (limit: number, withinMs = 0) =>
     [...awaiting.values()]
-      .filter((b) => b.dueAt <= Date.now())
+      .filter((b) => b.dueAt <= Date.now() + withinMs)
       .sort((a, b) => a.dueAt - b.dueAt)
       .slice(0, limit);
   const leave = (batchPk: number, outcome: ChannelBatchOutcome | undefined) => {
@@ -125,11 +141,14 @@ export function watchBatches(options: {
   const checkNext = async () => {
     await failExpired();
     if (awaiting.size === 0) return;
-    const wait = Math.min(...[...awaiting.values()].map((b) => b.dueAt)) - Date.now();
-    if (wait > 0) await sleep(wait);
-    const batches = due(CHECKS_PER_ACTIVITY);
+    const earliest = Math.min(...[...awaiting.values()].map((b) => b.dueAt));
+    const wait = earliest - Date.now();
+    const inActivity = options.waitInActivities === true && wait > 0 && wait <= pollMaxMs;
+    if (wait > 0 && !inActivity) await sleep(wait);
+    const batches = due(CHECKS_PER_ACTIVITY, inActivity ? wait : 0);
     try {
-      watch.record(await act.checkBatches({ channelId, checks: batches.map(checkInput) }));
+      const checks = batches.map(checkInput);
+      watch.record(await act.checkBatches({ channelId, checks, ...(inActivity ? { at: earliest } : {}) }));
     } catch (err) {
       if (isCancellation(err)) throw err;
       // Checks that failed for good: the batches stay open in Omnitron for getStockBatchRequests, as a failed
@@ -147,15 +166,25 @@ export function watchBatches(options: {
     carry: () => ({ awaiting: [...awaiting.values()], firstCheckMs }),
     async add(batch) {
       const now = Date.now();
+      const { failedAtSend, ...ids } = batch;
       awaiting.set(batch.batchPk, {
-        ...batch,
+        ...ids,
+        ...(failedAtSend?.length ? { failedAtSend } : {}),
         sentAt: now,
         dueAt: now + firstCheckMs,
         delayMs: pollInitialMs,
         checks: 0,
       });
     },
-    checksForNextPage: () => due(CHECKS_PER_PAGE).map(checkInput),
+    checksForNextPage: () => due(CHECKS_PER_PAGE).map(pageCheck),
+    async checksBeforePage(window) {
+      if (!options.waitInActivities) return undefined;
+      await failExpired();
+      if (awaiting.size < window) return undefined;
+      const next = [...awaiting.values()].sort((a, b) => a.dueAt - b.dueAt)[0]!;
+      if (next.dueAt - Date.now() > pollMaxMs) return undefined;
+      return { checks: [pageCheck(next)], at: next.dueAt };
+    },
     record(checked) {
       const now = Date.now();
       for (const { batchPk, result } of checked) {

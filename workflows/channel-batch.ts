@@ -162,6 +162,8 @@ export function awaitWithChildren(options: {
     },
     pks: () => [],
     carry: () => undefined,
+    // A full window waits for a child to finish (waitBelow): no check rides on a page.
+    checksBeforePage: () => Promise.resolve(undefined),
     async add(batch) {
       // If getStockBatchRequests got there first (it found the batch `sent_to_remote` a moment after we sent it),
       // that run finishes the batch: hand it over.

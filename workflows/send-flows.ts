@@ -23,6 +23,7 @@ import type {
   FlowTarget,
   PageCheckpoint,
   SendBatchResult,
+  SendPageInput,
   StockKind,
 } from '../activities/stock-types';
 import { stockActivities } from './activity-proxies';
@@ -176,7 +177,15 @@ async function runSendFlow(
   };
   const { isSuccessLog } = input;
   const batches: BatchAwaiter = oneActivityAPage
-    ? watchBatches({ channelId, isSuccessLog, tuning, act, carry: carry?.batches, events })
+    ? watchBatches({
+        channelId,
+        isSuccessLog,
+        tuning,
+        act,
+        carry: carry?.batches,
+        events,
+        waitInActivities: opensAhead,
+      })
     : awaitWithChildren({ channelId, isSuccessLog, tuning, events });
   progress.batchesInFlight = batches.size;
   /** The page being sent: getStockBatchRequests must not take its batch between the send and `batches.add`. */
@@ -199,7 +208,10 @@ async function runSendFlow(
    * the channel holds `commit` (see `progress.blockedBy`), nothing was taken; `retry`: the batch opened ahead was
    * failed meanwhile by another flow's orphan sweep, nothing was taken.
    */
-  const sendPage = async (target: FlowTarget): Promise<'processed' | 'empty' | 'failed' | 'blocked' | 'retry'> => {
+  const sendPage = async (
+    target: FlowTarget,
+    checksFirst?: SendPageInput['checksFirst'],
+  ): Promise<'processed' | 'empty' | 'failed' | 'blocked' | 'retry'> => {
     // openBatch is a regular activity, not a local one: its checkpoint keeps a batch created by an attempt whose
     // worker died from becoming an orphan (a local activity cannot heartbeat; the chaos kill scenario left one).
     const batchPk = nextBatchPk ?? (await act.openBatch({ channelId })).batchPk;
@@ -214,18 +226,28 @@ async function runSendFlow(
         batchPk,
         kind,
         target,
-        addProductObjects: input.addProductObjects,
-        addPrice: input.addPrice,
+        ...(input.addProductObjects ? { addProductObjects: true } : {}),
+        ...(input.addPrice ? { addPrice: true } : {}),
         isSuccessLog: input.isSuccessLog,
       };
       const pageInput = { ...sendInput, pageSize: plan.pageSize, staleCommitAfterMs };
       let page: CommitPageResult;
       let sent: SendBatchResult | undefined;
       if (oneActivityAPage) {
-        const checks = batches.checksForNextPage();
-        const result = await act.sendPage({ ...pageInput, checks, ...(opensAhead ? { openNext: true } : {}) });
+        const checks = checksFirst ? [] : batches.checksForNextPage();
+        const result = await act.sendPage({
+          ...pageInput,
+          ...(checks.length > 0 ? { checks } : {}),
+          ...(opensAhead ? { openNext: true } : {}),
+          ...(checksFirst ? { checksFirst } : {}),
+        });
         ({ page, sent, nextBatchPk } = result);
         batches.record(result.checked ?? []);
+        if (result.skipped) {
+          // The window is still full: the page was not taken and its batch waits for the next try.
+          nextBatchPk = batchPk;
+          return 'retry';
+        }
         if (page.swept) return 'retry';
       } else page = await act.commitPage(pageInput);
       committed = true;
@@ -327,9 +349,12 @@ async function runSendFlow(
         // Paused: no page is taken, but the batches already sent are still awaited.
         while (progress.paused && batches.size > 0) await batches.waitBelow(batches.size);
         await condition(() => !progress.paused);
-        await batches.waitBelow(tuning.window);
+        // A full window's check rides on the next page (it asks first and takes its page once a batch finished);
+        // histories from before wait with a timer and a checkBatches activity of their own.
+        const checksFirst = await batches.checksBeforePage(tuning.window);
+        if (!checksFirst) await batches.waitBelow(tuning.window);
         pagesThisRun++;
-        const outcome = await sendPage(target);
+        const outcome = await sendPage(target, checksFirst);
         if (outcome === 'empty') break;
         if (outcome === 'retry') {
           pagesThisRun--;

@@ -135,7 +135,7 @@ describe('async channel (Trendyol)', () => {
     const required = [
       /^plan the main stock lists of channel 1$/,
       /^open a batch for channel 1$/,
-      /^commit a page of inserts \(main list\) into batch \d+ and send it to channel 1$/,
+      /^send a page of inserts \(main list\) in batch \d+ to channel 1$/,
     ];
     // Checks ride on the next page; a checkBatches activity runs only when the window is full or the list is done.
     const optional = [/^ask channel 1 about batches \d+(, \d+)*$/];
