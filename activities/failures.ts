@@ -7,6 +7,7 @@ import { setMaxListeners } from 'node:events';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import pLimit from 'p-limit';
 import type { Duration } from '@temporalio/common';
+import { msOptionalToNumber } from '@temporalio/common/lib/time';
 import { abortableRequests } from '../src/http/client';
 import { RateLimitedError, StockflowError } from '../src/http/errors';
 
@@ -20,8 +21,10 @@ export function toActivityFailure(err: unknown): unknown {
   });
 }
 
-/** The next attempt's delay after an attempt that made progress (see activityStep). */
-export const RETRY_AFTER_PROGRESS = '1 second';
+/** The delay before the first retry of a failed call: under a flaky API the next try of one call usually passes. */
+export const FIRST_RETRY_MS = 250;
+/** The ceiling of the delay when the retry policy names none. */
+const DEFAULT_MAX_RETRY_MS = 60_000;
 
 /** How often a working activity heartbeats (its heartbeat timeout is 20 s: see workflows/activity-proxies.ts). */
 const HEARTBEAT_EVERY_MS = 5_000;
@@ -37,30 +40,54 @@ export interface ActivityStepControls {
 }
 
 /**
+ * What an attempt heartbeats: its step's checkpoint, and how many attempts in a row failed without progress (the
+ * backoff's exponent). Attempts of an older build heartbeat the checkpoint alone, which reads as no stalls.
+ */
+export interface StepDetails {
+  stockflowStep: 1;
+  checkpoint?: unknown;
+  stalls: number;
+}
+
+/** The checkpoint and stall count in an attempt's heartbeat details, whichever build wrote them. */
+export function readStepDetails(raw: unknown): { checkpoint: unknown; stalls: number } {
+  if (raw !== null && typeof raw === 'object' && (raw as Partial<StepDetails>).stockflowStep === 1) {
+    const { checkpoint, stalls } = raw as StepDetails;
+    return { checkpoint, stalls: Number.isInteger(stalls) && stalls > 0 ? stalls : 0 };
+  }
+  return { checkpoint: raw ?? undefined, stalls: 0 };
+}
+
+/**
  * Runs an activity body: heartbeats while it works (a dead worker is noticed within the heartbeat timeout), and
  * translates client errors on the way out.
  *
  * `checkpoint(details)` records what a step has done that must never be done twice (a page the channel accepted): the
  * details ride on every later heartbeat, the SDK flushes them before reporting a failure, and the next attempt finds
- * them in `checkpointed` (the previous attempt's last details; undefined on a first attempt). A failure carries the
+ * them in `checkpointed` (the previous attempt's last checkpoint; undefined on a first attempt). A failure carries the
  * last checkpoint as its `details`, so a workflow whose activity failed for good still learns what it had done.
  *
- * An attempt that got further than the one before (it checkpointed something new) and then failed on a retryable
- * error is retried after {@link RETRY_AFTER_PROGRESS}, not after the grown backoff: under a flaky API (a few % of
- * calls failing) a step of many calls then advances call by call instead of waiting minutes between attempts. An
- * attempt without progress backs off as the policy says.
+ * The delay before the next attempt (after a retryable failure that names none, as a 429's Retry-After does) grows
+ * with the attempts in a row that failed without progress, not with all attempts: {@link FIRST_RETRY_MS}, doubling
+ * per stalled attempt up to the policy's maximum interval. An attempt that got further than the one before (it
+ * checkpointed something new) resets it. Under a flaky API (a few % of calls failing) a step of many calls then
+ * resumes at the failed call a moment later instead of waiting out a backoff grown by the calls that went through;
+ * an API that is down still backs off to the ceiling.
  */
 export async function activityStep<T>(body: (step: ActivityStepControls) => Promise<T>): Promise<T> {
   const context = Context.current();
-  let details: unknown = context.info.heartbeatDetails;
+  const previous = readStepDetails(context.info.heartbeatDetails);
+  let checkpointed = previous.checkpoint;
+  const beat = (stalls: number) => ({ stockflowStep: 1, checkpoint: checkpointed, stalls }) satisfies StepDetails;
   // No heartbeat at the start: the SDK sends the first heartbeat at once and throttles the next ones, so the first
   // should be a step's checkpoint (if it has one), not an empty beat that delays it.
-  const heartbeat = setInterval(() => context.heartbeat(details), HEARTBEAT_EVERY_MS);
   let progressed = false;
+  const stallsSoFar = () => (progressed ? 0 : previous.stalls);
+  const heartbeat = setInterval(() => context.heartbeat(beat(stallsSoFar())), HEARTBEAT_EVERY_MS);
   const checkpoint = (next: unknown, options?: { progress: boolean }) => {
-    details = next;
+    checkpointed = next;
     if (options?.progress !== false) progressed = true;
-    context.heartbeat(next);
+    context.heartbeat(beat(stallsSoFar()));
   };
   const uninterrupted = <R>(fn: () => Promise<R>) => abortableRequests(undefined, fn);
   // Every request in flight listens to the signal (a step may run a few dozen at once); each removes its listener
@@ -70,19 +97,22 @@ export async function activityStep<T>(body: (step: ActivityStepControls) => Prom
     // Cancellation (the workflow waits for it: WAIT_CANCELLATION_COMPLETED) aborts the HTTP call in progress, except
     // inside `uninterrupted` steps; the activity then reports itself cancelled.
     return await abortableRequests(context.cancellationSignal, () =>
-      body({ checkpointed: context.info.heartbeatDetails, checkpoint, uninterrupted }),
+      body({ checkpointed: previous.checkpoint, checkpoint, uninterrupted }),
     );
   } catch (err) {
     if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? err;
-    const failure = toActivityFailure(err);
-    const retryAfterProgress =
-      progressed && failure instanceof ApplicationFailure && !failure.nonRetryable && !failure.nextRetryDelay;
-    if (details === undefined && !retryAfterProgress) throw failure;
-    // The last checkpoint rides on the failure: a workflow whose activity failed for good learns what it had done
-    // (sendPage's batch opened ahead: PageCheckpoint) from `details`, as it would from a timeout's heartbeat.
+    const failure = ApplicationFailure.fromError(toActivityFailure(err));
+    if (failure.nonRetryable || failure.nextRetryDelay) {
+      if (checkpointed === undefined) throw failure;
+      throw ApplicationFailure.fromError(failure, { details: [checkpointed] });
+    }
+    const stalls = progressed ? 0 : previous.stalls + 1;
+    // The SDK flushes this last heartbeat before it reports the failure: the next attempt reads its stall count.
+    context.heartbeat(beat(stalls));
+    const maxMs = msOptionalToNumber(context.info.retryPolicy?.maximumInterval) ?? DEFAULT_MAX_RETRY_MS;
     throw ApplicationFailure.fromError(failure, {
-      ...(details === undefined ? {} : { details: [details] }),
-      ...(retryAfterProgress ? { nextRetryDelay: RETRY_AFTER_PROGRESS } : {}),
+      ...(checkpointed === undefined ? {} : { details: [checkpointed] }),
+      nextRetryDelay: Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, stalls - 1), maxMs),
     });
   } finally {
     clearInterval(heartbeat);

@@ -26,6 +26,7 @@ import type {
   SendPageInput,
   StockKind,
 } from '../activities/stock-types';
+import type { StepDetails } from '../activities/failures';
 import { stockActivities } from './activity-proxies';
 import { watchBatches, type AwaiterEvents, type BatchAwaiter, type BatchWatchCarry } from './awaited-batches';
 import { awaitWithChildren } from './channel-batch';
@@ -432,12 +433,14 @@ export function insertProductStocksFromExtraStockList(
 /** The batch a failed sendPage had opened ahead: its last checkpoint rides on the failure (activities/failures.ts). */
 function batchOpenedAhead(err: unknown): number | undefined {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  // A timeout's heartbeat details wrap the checkpoint with the attempt's stall count (StepDetails).
+  const heartbeat = cause instanceof TimeoutFailure ? (cause.lastHeartbeatDetails as Partial<StepDetails>) : undefined;
   const checkpoint =
     cause instanceof ApplicationFailure
       ? cause.details?.[0]
-      : cause instanceof TimeoutFailure
-        ? cause.lastHeartbeatDetails
-        : undefined;
+      : heartbeat?.stockflowStep === 1
+        ? heartbeat.checkpoint
+        : heartbeat;
   const pk = (checkpoint as Partial<PageCheckpoint> | null | undefined)?.nextBatchPk;
   return typeof pk === 'number' ? pk : undefined;
 }
