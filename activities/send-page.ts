@@ -2,7 +2,7 @@
  * `sendPage`: a page's commit and send as one activity on the channel's task queue, so the two cost one server round
  * trip and one workflow task instead of two of each. The steps are the ones `commitPage` and `sendBatch` run alone
  * (older histories still call those): the commit is idempotent by the batch's status, and a checkpoint after it makes
- * a failure in the send count as progress (the retry comes 1 s later, see activityStep) and resumes at the send.
+ * a failure in the send count as progress (retried 250 ms later, see activityStep) and resumes at the send.
  * With `openNext` it also opens the next page's batch once this page is committed, so a page costs one activity, not
  * an openBatch and a sendPage. An async flow's due batch checks ride along after the page
  * (workflows/awaited-batches.ts): no activity of their own.

@@ -24,6 +24,7 @@ import { sandboxUrls, type Sandbox } from '../src/sandbox/server';
 import { PREBUILT_BUNDLE } from '../src/temporal/bundle';
 import { randomBytes } from 'node:crypto';
 import { startClusterOnFreePorts, type Cluster } from '../src/cluster/cluster';
+import { readCompose, serviceEnvironment } from '../src/cluster/compose';
 import { freePort, startDevServer, type DevServer } from '../src/temporal/dev-server';
 import { sandboxControl, type Control } from '../test/support/channel-checks';
 import { CLI, waitForLine } from '../test/support/processes';
@@ -225,6 +226,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     STOCKFLOW_LOG_LEVEL: 'WARN',
     STOCKFLOW_SHUTDOWN_GRACE: '2s',
     STOCKFLOW_WORKFLOW_BUNDLE: PREBUILT_BUNDLE,
+    // The worker's heap ceiling, as the compose worker service sets it (docker-compose.yml).
+    NODE_OPTIONS: serviceEnvironment(readCompose(), 'worker', process.env).NODE_OPTIONS,
     OMNITRON_URL: sandbox.urls.omnitron,
     OMNITRON_USERNAME: DEFAULT_CREDENTIALS.username,
     OMNITRON_PASSWORD: DEFAULT_CREDENTIALS.password,
