@@ -118,6 +118,16 @@ export function pageCommitter(omnitron: OmnitronClient): (input: CommitPageInput
   return commitPageInto;
 }
 
+/**
+ * Closes a batch opened ahead for a page that was not taken: `done` and empty, as an empty page closes its own; one
+ * that left `initialized` meanwhile is not ours to touch.
+ */
+export async function closeUnusedBatch(omnitron: OmnitronClient, channelId: number, batchPk: number): Promise<void> {
+  if ((await omnitron.getBatch(channelId, batchPk)).status !== 'initialized') return;
+  await omnitron.markDone(channelId, batchPk, []);
+  log.info('batch opened ahead closed unused', { channelId, batchPk });
+}
+
 export function batchActivities(
   deps: StockActivityDeps,
 ): Pick<
@@ -192,12 +202,7 @@ export function batchActivities(
         await new BatchReporter(omnitron, input.channelId, batch, true).batchFailure(input.reason);
       }),
 
-    closeUnusedBatch: ({ channelId, batchPk }) =>
-      activityStep(async () => {
-        if ((await omnitron.getBatch(channelId, batchPk)).status !== 'initialized') return;
-        await omnitron.markDone(channelId, batchPk, []);
-        log.info('batch opened ahead closed unused', { channelId, batchPk });
-      }),
+    closeUnusedBatch: ({ channelId, batchPk }) => activityStep(() => closeUnusedBatch(omnitron, channelId, batchPk)),
 
     listOpenBatches: ({ channelId, limit }) =>
       activityStep(async () => {

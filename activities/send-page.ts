@@ -8,7 +8,7 @@
  * (workflows/awaited-batches.ts): no activity of their own.
  */
 import { Context, log } from '@temporalio/activity';
-import { pageCommitter } from './batches';
+import { closeUnusedBatch, pageCommitter } from './batches';
 import { batchChecker, requestSpacing, sleepUntil } from './check-batch';
 import { activityStep, type ActivityStepControls } from './failures';
 import { batchSender } from './send-batch';
@@ -106,8 +106,8 @@ export function sendPageActivity(deps: StockActivityDeps): Pick<StockActivities,
         } catch (err) {
           const ahead = nextBatchPk ?? earlier?.nextBatchPk;
           if (Context.current().cancellationSignal.aborted && ahead !== undefined) {
-            // A cancelled run takes no next page: its batch is closed empty, as an empty page closes its own.
-            await step.uninterrupted(() => omnitron.markDone(input.channelId, ahead, []));
+            // A cancelled run takes no next page: its batch is closed unused.
+            await step.uninterrupted(() => closeUnusedBatch(omnitron, input.channelId, ahead));
           }
           throw err;
         }

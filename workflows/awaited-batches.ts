@@ -103,18 +103,13 @@ export function watchBatches(options: {
   const awaiting = new Map<number, AwaitedBatch>((options.carry?.awaiting ?? []).map((b) => [b.batchPk, b]));
   let firstCheckMs = options.carry?.firstCheckMs ?? pollInitialMs;
 
-  const checkInput = (b: AwaitedBatch): CheckBatchInput => ({
-    channelId,
-    batchPk: b.batchPk,
-    remoteBatchId: b.remoteBatchId,
-    isSuccessLog,
-    ...(b.failedAtSend?.length ? { failedAtSend: b.failedAtSend } : {}),
-  });
+  /** A page's check: the page supplies its channel and success logging (activities/send-page.ts). */
   const pageCheck = (b: AwaitedBatch): PageCheck => ({
     batchPk: b.batchPk,
     remoteBatchId: b.remoteBatchId,
     ...(b.failedAtSend?.length ? { failedAtSend: b.failedAtSend } : {}),
   });
+  const checkInput = (b: AwaitedBatch): CheckBatchInput => ({ channelId, isSuccessLog, ...pageCheck(b) });
   const due = (limit: number, withinMs = 0) =>
     [...awaiting.values()]
       .filter((b) => b.dueAt <= Date.now() + withinMs)

@@ -62,7 +62,10 @@ export interface SendFlowCarry {
 
 /** The patch under which a page is committed and sent by one `sendPage` activity (issue #12). */
 const SEND_PAGE_IN_ONE_ACTIVITY = 'send-page-in-one-activity';
-/** The patch under which sendPage opens the next page's batch, so a page is one activity (issue #12). */
+/**
+ * The patch under which sendPage opens the next page's batch, so a page is one activity, and a full window's check
+ * rides on the next page while short check waits happen inside activities, not on timers (issue #12).
+ */
 const OPEN_NEXT_BATCH_IN_SEND_PAGE = 'open-next-batch-in-send-page';
 
 /** How long a flow waits before it tries again to commit past a batch someone else holds in `commit`. */
